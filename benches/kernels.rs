@@ -1,0 +1,2 @@
+//! Placeholder until the kernel benchmark lands.
+fn main() {}

@@ -1,0 +1,98 @@
+//! [`Summable`]: which element types coresum sums, and the exact type each sum is returned in.
+
+use crate::kernels::Kernels;
+use core::fmt::{Debug, Display};
+use core::hash::Hash;
+use core::ops::Add;
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// An element type coresum can sum exactly.
+///
+/// | input | [`Output`](Summable::Output) |
+/// |---|---|
+/// | `i8`, `i16`, `i32`, `i64`, `isize` | `i128` |
+/// | `u8`, `u16`, `u32`, `u64`, `usize` | `u128` |
+///
+/// # Guarantee: the result never wraps
+///
+/// A slice occupies at most `isize::MAX` bytes, so it holds at most 2^63 one-byte elements or
+/// 2^60 eight-byte ones. Every element is below 2^64 in magnitude, so every sum is below
+/// 2^63 · 2^8 = 2^71 or 2^60 · 2^64 = 2^124 in magnitude: far inside a 128-bit integer. That is
+/// why even byte sums come back as 128-bit integers. A 64-bit result would be exhausted by 2^56
+/// bytes of `0xff`, which a 57-bit address space can map; a 128-bit one cannot be, by any slice
+/// that can exist.
+///
+/// No slice, empty, of length one, at any alignment or of any size, makes a sum panic, read out of
+/// bounds or return anything but the exact mathematical sum. The empty sum is 0.
+///
+/// The trait is sealed: its kernels are written per type.
+pub trait Summable: sealed::Sealed + Copy + Send + Sync + 'static {
+    /// The exact result type (see the table above).
+    type Output: Copy
+        + Debug
+        + Display
+        + Default
+        + Eq
+        + Ord
+        + Hash
+        + Send
+        + Sync
+        + 'static
+        + Add<Output = Self::Output>;
+
+    /// Sums `data` with the kernels of one ISA.
+    #[doc(hidden)]
+    fn sum_with_kernels(kernels: &Kernels, data: &[Self]) -> Self::Output;
+}
+
+macro_rules! summable {
+    ($($t:ident => $out:ty, via $kernel:ident as $via:ty;)*) => {$(
+        impl sealed::Sealed for $t {}
+
+        impl Summable for $t {
+            type Output = $out;
+
+            #[inline]
+            fn sum_with_kernels(kernels: &Kernels, data: &[Self]) -> $out {
+                let (ptr, len) = (data.as_ptr().cast::<$via>(), data.len());
+                // SAFETY: `$t` and `$via` have the same size, alignment and valid bit patterns.
+                let data: &[$via] = unsafe { core::slice::from_raw_parts(ptr, len) };
+                // SAFETY: a `&Kernels` is only handed out by `Kernels::get`, after checking that
+                // the running CPU supports its ISA.
+                unsafe { (kernels.$kernel)(data) }
+            }
+        }
+    )*};
+}
+
+summable! {
+    u8 => u128, via u8 as u8;
+    i8 => i128, via i8 as i8;
+    u16 => u128, via u16 as u16;
+    i16 => i128, via i16 as i16;
+    u32 => u128, via u32 as u32;
+    i32 => i128, via i32 as i32;
+    u64 => u128, via u64 as u64;
+    i64 => i128, via i64 as i64;
+}
+
+#[cfg(target_pointer_width = "64")]
+summable! {
+    usize => u128, via u64 as u64;
+    isize => i128, via i64 as i64;
+}
+
+#[cfg(target_pointer_width = "32")]
+summable! {
+    usize => u128, via u32 as u32;
+    isize => i128, via i32 as i32;
+}
+
+#[cfg(target_pointer_width = "16")]
+summable! {
+    usize => u128, via u16 as u16;
+    isize => i128, via i16 as i16;
+}

@@ -1,0 +1,72 @@
+//! Exact, widening, SIMD sums of integer slices, with run-time CPU dispatch.
+//!
+//! ```
+//! let bytes = vec![0xffu8; 1 << 20];
+//! assert_eq!(coresum::sum(&bytes), 255 << 20);            // u8 sums come back as u128
+//!
+//! let words = [i16::MIN, -1, i16::MIN];
+//! assert_eq!(coresum::sum(&words), -65_537);              // i16 sums come back as i128
+//!
+//! println!("summing with {}", coresum::isa());            // e.g. "avx512"
+//! ```
+//!
+//! - **Exact**: every integer sum is returned in a 128-bit integer that no slice can overflow (see
+//!   [`Summable`]).
+//! - **Fast**: per type and ISA a widening kernel (`psadbw` for bytes, `pmaddwd` for 16-bit, split
+//!   halves for 32-bit, carry counting for 64-bit) with several independent accumulators.
+//! - **Dispatched at run time**: a default build detects SSE2 / AVX2 / AVX-512 (or uses NEON) once,
+//!   and the environment variable `CORESUM_ISA` can cap the choice (see [`isa`](mod@isa)).
+
+#![warn(missing_docs)]
+
+pub mod isa;
+
+mod element;
+mod kernels;
+
+pub use element::Summable;
+pub use isa::{Isa, isa};
+
+use std::fmt;
+
+/// The exact sum of `data`, on the best available ISA path.
+///
+/// ```
+/// assert_eq!(coresum::sum(&[u64::MAX, u64::MAX]), 2 * u64::MAX as u128);
+/// assert_eq!(coresum::sum::<i32>(&[]), 0);
+/// ```
+#[inline]
+pub fn sum<T: Summable>(data: &[T]) -> T::Output {
+    T::sum_with_kernels(kernels::Kernels::active(), data)
+}
+
+/// The exact sum of `data` on a chosen ISA path, whatever `CORESUM_ISA` says.
+///
+/// For tests and benchmarks that compare paths. Every path returns the same, exact, result.
+///
+/// ```
+/// for isa in coresum::Isa::available() {
+///     assert_eq!(coresum::sum_on(isa, &[-3i8, 5]), Ok(2));
+/// }
+/// ```
+pub fn sum_on<T: Summable>(isa: Isa, data: &[T]) -> Result<T::Output, IsaUnavailable> {
+    kernels::Kernels::get(isa)
+        .map(|kernels| T::sum_with_kernels(kernels, data))
+        .ok_or(IsaUnavailable(isa))
+}
+
+/// An ISA path that this build or CPU cannot run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IsaUnavailable(pub Isa);
+
+impl fmt::Display for IsaUnavailable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the {} path is not available on this CPU or build",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for IsaUnavailable {}
