@@ -1,9 +1,22 @@
-//! [`Summable`]: which element types coresum sums, and the exact type each sum is returned in.
+//! [`Summable`]: which element types coresum sums, the type each sum is returned in, and how
+//! partial sums of chunks are carried and combined.
 
 use crate::kernels::Kernels;
-use core::fmt::{Debug, Display};
-use core::hash::Hash;
-use core::ops::Add;
+use core::fmt::Debug;
+
+/// How floating-point sums are computed. Integer sums are always exact and ignore the mode.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Mode {
+    /// The correctly rounded value of the exact sum: bit-identical on every thread count, ISA path
+    /// and machine. The default.
+    #[default]
+    Exact,
+    /// Compensated (error-free transformation) sums in SIMD lanes.
+    Compensated,
+    /// Plain SIMD lanes, reassociated; identical across thread counts for a given ISA path.
+    Fast,
+}
 
 mod sealed {
     pub trait Sealed {}
@@ -28,24 +41,28 @@ mod sealed {
 /// No slice, empty, of length one, at any alignment or of any size, makes a sum panic, read out of
 /// bounds or return anything but the exact mathematical sum. The empty sum is 0.
 ///
-/// The trait is sealed: its kernels are written per type.
+/// The trait is sealed: its kernels are written per type. Its hidden items are how the pool
+/// splits a sum into chunks: each chunk gives a [`Partial`](Summable::Partial), partials are merged
+/// in chunk order, and the last one is finished into the [`Output`](Summable::Output).
 pub trait Summable: sealed::Sealed + Copy + Send + Sync + 'static {
-    /// The exact result type (see the table above).
-    type Output: Copy
-        + Debug
-        + Display
-        + Default
-        + Eq
-        + Ord
-        + Hash
-        + Send
-        + Sync
-        + 'static
-        + Add<Output = Self::Output>;
+    /// The result type (see the table above).
+    type Output: Copy + Debug + PartialEq + Send + Sync + 'static;
 
-    /// Sums `data` with the kernels of one ISA.
+    /// The sum of one chunk, before it is merged with the others.
     #[doc(hidden)]
-    fn sum_with_kernels(kernels: &Kernels, data: &[Self]) -> Self::Output;
+    type Partial: Send + 'static;
+
+    /// Sums one chunk with the kernels of one ISA.
+    #[doc(hidden)]
+    fn partial(kernels: &Kernels, mode: Mode, data: &[Self]) -> Self::Partial;
+
+    /// Appends `next`, the partial of the chunk that follows `into`'s chunks.
+    #[doc(hidden)]
+    fn merge(into: &mut Self::Partial, next: Self::Partial);
+
+    /// The result of a whole sum.
+    #[doc(hidden)]
+    fn finish(partial: Self::Partial) -> Self::Output;
 }
 
 macro_rules! summable {
@@ -54,15 +71,28 @@ macro_rules! summable {
 
         impl Summable for $t {
             type Output = $out;
+            type Partial = $out;
 
             #[inline]
-            fn sum_with_kernels(kernels: &Kernels, data: &[Self]) -> $out {
+            fn partial(kernels: &Kernels, _mode: Mode, data: &[Self]) -> $out {
                 let (ptr, len) = (data.as_ptr().cast::<$via>(), data.len());
                 // SAFETY: `$t` and `$via` have the same size, alignment and valid bit patterns.
                 let data: &[$via] = unsafe { core::slice::from_raw_parts(ptr, len) };
                 // SAFETY: a `&Kernels` is only handed out by `Kernels::get`, after checking that
                 // the running CPU supports its ISA.
                 unsafe { (kernels.$kernel)(data) }
+            }
+
+            #[inline]
+            fn merge(into: &mut $out, next: $out) {
+                // Cannot overflow: the whole sum fits (see the guarantee above), and so does every
+                // sum of consecutive chunks.
+                *into += next;
+            }
+
+            #[inline]
+            fn finish(partial: $out) -> $out {
+                partial
             }
         }
     )*};

@@ -24,7 +24,7 @@ pub mod isa;
 mod element;
 mod kernels;
 
-pub use element::Summable;
+pub use element::{Mode, Summable};
 pub use isa::{Isa, isa};
 
 use std::fmt;
@@ -37,7 +37,13 @@ use std::fmt;
 /// ```
 #[inline]
 pub fn sum<T: Summable>(data: &[T]) -> T::Output {
-    T::sum_with_kernels(kernels::Kernels::active(), data)
+    sum_with(data, Mode::Exact)
+}
+
+/// The sum of `data` in the given [`Mode`] (which only floating-point sums look at).
+#[inline]
+pub fn sum_with<T: Summable>(data: &[T], mode: Mode) -> T::Output {
+    T::finish(T::partial(kernels::Kernels::active(), mode, data))
 }
 
 /// The exact sum of `data` on a chosen ISA path, whatever `CORESUM_ISA` says.
@@ -50,8 +56,17 @@ pub fn sum<T: Summable>(data: &[T]) -> T::Output {
 /// }
 /// ```
 pub fn sum_on<T: Summable>(isa: Isa, data: &[T]) -> Result<T::Output, IsaUnavailable> {
+    sum_on_with(isa, data, Mode::Exact)
+}
+
+/// [`sum_on`] in the given [`Mode`].
+pub fn sum_on_with<T: Summable>(
+    isa: Isa,
+    data: &[T],
+    mode: Mode,
+) -> Result<T::Output, IsaUnavailable> {
     kernels::Kernels::get(isa)
-        .map(|kernels| T::sum_with_kernels(kernels, data))
+        .map(|kernels| T::finish(T::partial(kernels, mode, data)))
         .ok_or(IsaUnavailable(isa))
 }
 

@@ -27,6 +27,9 @@ use std::sync::OnceLock;
 /// named or built outside the crate.
 #[derive(Debug)]
 pub struct Kernels {
+    /// The path every function below runs on.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) isa: Isa,
     pub(crate) u8: unsafe fn(&[u8]) -> u128,
     pub(crate) i8: unsafe fn(&[i8]) -> i128,
     pub(crate) u16: unsafe fn(&[u16]) -> u128,
@@ -70,15 +73,16 @@ impl Kernels {
 }
 
 /// Defines, inside an ISA module, one named non-inlined kernel per element type and the module's
-/// `KERNELS` table. `$vector` implements `generic::Vector`; `$features` are the target features it
+/// `KERNELS` table. `$isa` names the path, `$vector` implements `generic::Vector`; `$features` are the target features it
 /// needs (none for the portable path).
 macro_rules! kernel_set {
-    ($vector:ty $(, $features:literal)?) => {
+    ($isa:expr, $vector:ty $(, $features:literal)?) => {
         $crate::kernels::kernel_set!(@fns [$(#[target_feature(enable = $features)])?] $vector;
             sum_u8(u8) -> u128, sum_i8(i8) -> i128, sum_u16(u16) -> u128, sum_i16(i16) -> i128,
             sum_u32(u32) -> u128, sum_i32(i32) -> i128, sum_u64(u64) -> u128, sum_i64(i64) -> i128);
 
         pub(crate) static KERNELS: $crate::kernels::Kernels = $crate::kernels::Kernels {
+            isa: $isa,
             u8: sum_u8,
             i8: sum_i8,
             u16: sum_u16,
@@ -106,3 +110,51 @@ macro_rules! kernel_set {
     };
 }
 pub(crate) use kernel_set;
+
+#[cfg(test)]
+mod tests {
+    //! Small cases of every kernel on every available path, cheap enough for Miri (which runs the
+    //! portable path only). The exhaustive property tests live in `tests/exact_int.rs`.
+    use super::Kernels;
+    use crate::{Isa, Summable};
+
+    fn check<T: Summable>(data: &[T], expected: T::Output) {
+        for isa in Isa::available() {
+            let kernels = Kernels::get(isa).unwrap();
+            assert_eq!(kernels.isa, isa);
+            let total = T::finish(T::partial(kernels, crate::Mode::Exact, data));
+            assert_eq!(total, expected, "{isa}");
+        }
+    }
+
+    macro_rules! small_cases {
+        ($($t:ty => $wide:ty),*) => {$(
+            // Lengths through two groups of four 16-byte vectors and a tail, at every element
+            // offset within 16 bytes.
+            let values: Vec<$t> = (0..160)
+                .map(|i| match i % 3 { 0 => <$t>::MAX, 1 => <$t>::MIN, _ => i as $t })
+                .collect();
+            for offset in 0..16 / size_of::<$t>() {
+                for end in offset..values.len() {
+                    let slice = &values[offset..end];
+                    check(slice, slice.iter().map(|&x| x as $wide).sum());
+                }
+            }
+        )*};
+    }
+
+    #[test]
+    fn every_type_small_lengths_and_offsets() {
+        small_cases!(u8 => u128, i8 => i128, u16 => u128, i16 => i128,
+                     u32 => u128, i32 => i128, u64 => u128, i64 => i128,
+                     usize => u128, isize => i128);
+    }
+
+    #[test]
+    fn empty_and_single() {
+        check::<u8>(&[], 0);
+        check::<i64>(&[], 0);
+        check(&[i64::MIN], i128::from(i64::MIN));
+        check(&[u64::MAX], u128::from(u64::MAX));
+    }
+}

@@ -83,4 +83,4 @@ impl Vector for Lanes {
     }
 }
 
-super::kernel_set!(Lanes);
+super::kernel_set!(crate::Isa::Scalar, Lanes);

@@ -72,4 +72,4 @@ impl Vector for uint64x2_t {
     }
 }
 
-crate::kernels::kernel_set!(uint64x2_t, "neon");
+crate::kernels::kernel_set!(crate::Isa::Neon, uint64x2_t, "neon");

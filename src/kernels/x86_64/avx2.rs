@@ -63,4 +63,4 @@ impl Vector for __m256i {
     }
 }
 
-crate::kernels::kernel_set!(__m256i, "avx2");
+crate::kernels::kernel_set!(crate::Isa::Avx2, __m256i, "avx2");

@@ -67,4 +67,4 @@ impl Vector for __m512i {
     }
 }
 
-crate::kernels::kernel_set!(__m512i, "avx512f,avx512bw");
+crate::kernels::kernel_set!(crate::Isa::Avx512, __m512i, "avx512f,avx512bw");

@@ -72,4 +72,4 @@ impl Vector for __m128i {
     }
 }
 
-crate::kernels::kernel_set!(__m128i, "sse2");
+crate::kernels::kernel_set!(crate::Isa::Sse2, __m128i, "sse2");
