@@ -23,14 +23,16 @@
 //!   `[-2^16, 2^16 - 2]` and 32,767 of them cannot overflow an i32. Before that, the i32 lanes are
 //!   flushed into 64-bit lanes, offset by `2^31` so that they can be zero-extended; the offsets are
 //!   taken off in the total.
-//! - 32-bit ([`Dwords`]): each 64-bit lane holds two biased elements; `(lane & 0xffff_ffff) +
-//!   (lane >> 32)` adds both, less than 2^33 per vector, into a 64-bit lane.
-//! - 64-bit ([`Qwords`]): 64-bit wrapping lanes plus a carry counter per lane. Only a *signed* 64-bit
-//!   compare is assumed (AVX2 has no unsigned one), so each sum lane is kept with its sign bit flipped
-//!   (`s ^ 2^63`): then "the add carried" (`s' <u u`) is `(s' ^ 2^63) <s (u ^ 2^63)`, one compare.
+//! - 32- and 64-bit ([`Halves`]): two accumulators per lane, `wrapped += u` (wrapping) and
+//!   `high += u >> 32` (exact). The low halves' total is then `wrapped - (high << 32)` modulo 2^64,
+//!   exact because it is below 2^64; a 64-bit lane holds two 32-bit elements (low and high half,
+//!   weight 1 each) or one 64-bit element (weights 1 and 2^32). Three instructions per vector
+//!   (four for signed types), no compare, no carry chain.
 //!
-//! A 1 GiB block holds at most 2^24 groups of four 64-byte vectors, so no 64-bit lane or carry
-//! counter can exceed 2^24 * 2^33 < 2^64 before the block's total is taken.
+//! A 1 GiB block holds at most 2^26 vectors (16 bytes or wider), so each of the four accumulators
+//! takes at most 2^24 of them, each adding less than 2^33 to a lane (or, for the 16-bit fold, to a
+//! lane per flush): no exact lane, and no true low-half total, can reach 2^24 * 2^33 < 2^64 before
+//! the block's total is taken.
 
 use core::mem::size_of;
 
@@ -93,26 +95,27 @@ pub(crate) trait Vector: Copy {
     /// # Safety
     /// The CPU must support this ISA.
     unsafe fn sum_i16_pairs(self) -> Self;
-    /// `self + 1` in every 64-bit lane where `a < b` as signed 64-bit integers.
-    ///
-    /// # Safety
-    /// The CPU must support this ISA.
-    unsafe fn count_lt_i64(self, a: Self, b: Self) -> Self;
-
     /// The sum of all 64-bit lanes, exact.
     ///
     /// # Safety
     /// The CPU must support this ISA.
     #[inline(always)]
     unsafe fn lane_total(self) -> u128 {
+        // SAFETY: the caller vouches for the ISA.
+        unsafe { self.lanes() }.iter().map(|&x| u128::from(x)).sum()
+    }
+
+    /// The 64-bit lanes, lowest first (`BYTES / 8` of them, then zeros).
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    #[inline(always)]
+    unsafe fn lanes(self) -> [u64; 8] {
         let mut lanes = [0u64; 8];
         debug_assert!(Self::BYTES <= size_of::<[u64; 8]>());
         // SAFETY: `lanes` is 64 bytes, no register is wider; the caller vouches for the ISA.
         unsafe { self.store(lanes.as_mut_ptr().cast()) };
-        lanes[..Self::BYTES / 8]
-            .iter()
-            .map(|&x| u128::from(x))
-            .sum()
+        lanes
     }
 }
 
@@ -292,22 +295,26 @@ impl<V: Vector, const BIAS: u16> Fold<V> for Words<V, BIAS> {
     }
 }
 
-/// 32-bit elements: both halves of each 64-bit lane added into a 64-bit lane.
-pub(crate) struct Dwords<V, const BIAS: u32> {
-    acc: [V; UNROLL],
+/// 32- and 64-bit elements: a wrapping sum and an exact sum of high halves per lane.
+///
+/// `BIAS` is the bias of every element in a 64-bit lane (`0x8000_0000_8000_0000` for `i32`);
+/// `HIGH_SHIFT` the weight of the high half: 0 when it is an element of its own (32-bit), 32 when
+/// it is the upper half of the same element (64-bit).
+pub(crate) struct Halves<V, const BIAS: u64, const HIGH_SHIFT: u32> {
+    wrapped: [V; UNROLL],
+    high: [V; UNROLL],
     bias: V,
-    low: V,
 }
 
-impl<V: Vector, const BIAS: u32> Fold<V> for Dwords<V, BIAS> {
+impl<V: Vector, const BIAS: u64, const HIGH_SHIFT: u32> Fold<V> for Halves<V, BIAS, HIGH_SHIFT> {
     #[inline(always)]
     unsafe fn new() -> Self {
         // SAFETY: the caller vouches for the ISA.
         unsafe {
-            Dwords {
-                acc: [V::splat(0); UNROLL],
-                bias: V::splat(repeat32(BIAS)),
-                low: V::splat(LOW32),
+            Halves {
+                wrapped: [V::splat(0); UNROLL],
+                high: [V::splat(0); UNROLL],
+                bias: V::splat(BIAS),
             }
         }
     }
@@ -315,61 +322,21 @@ impl<V: Vector, const BIAS: u32> Fold<V> for Dwords<V, BIAS> {
     unsafe fn step(&mut self, k: usize, v: V) {
         // SAFETY: the caller vouches for the ISA.
         unsafe {
-            let u = v.xor(self.bias);
-            self.acc[k] = self.acc[k].add64(u.and(self.low)).add64(u.shr32());
-        }
-    }
-    #[inline(always)]
-    unsafe fn total(self, _vectors: usize) -> u128 {
-        // SAFETY: the caller vouches for the ISA.
-        unsafe { self.acc.iter().map(|a| a.lane_total()).sum() }
-    }
-}
-
-/// 64-bit elements: wrapping 64-bit lanes (kept with the sign bit flipped) and carry counters.
-pub(crate) struct Qwords<V, const BIAS: u64> {
-    flipped_sums: [V; UNROLL],
-    carries: [V; UNROLL],
-    sign: V,
-}
-
-impl<V: Vector, const BIAS: u64> Fold<V> for Qwords<V, BIAS> {
-    #[inline(always)]
-    unsafe fn new() -> Self {
-        // SAFETY: the caller vouches for the ISA.
-        unsafe {
-            Qwords {
-                // 0 with its sign bit flipped.
-                flipped_sums: [V::splat(1 << 63); UNROLL],
-                carries: [V::splat(0); UNROLL],
-                sign: V::splat(1 << 63),
-            }
-        }
-    }
-    #[inline(always)]
-    unsafe fn step(&mut self, k: usize, v: V) {
-        // SAFETY: the caller vouches for the ISA.
-        unsafe {
-            // With u the biased element: s' = s + u carried iff (s' ^ 2^63) <s (u ^ 2^63).
-            // For signed inputs u = v ^ 2^63, so u ^ 2^63 is v itself.
-            let (u, u_flipped) = if BIAS == 0 {
-                (v, v.xor(self.sign))
-            } else {
-                (v.xor(self.sign), v)
-            };
-            let sum = self.flipped_sums[k].add64(u);
-            self.flipped_sums[k] = sum;
-            self.carries[k] = self.carries[k].count_lt_i64(sum, u_flipped);
+            let u = if BIAS == 0 { v } else { v.xor(self.bias) };
+            self.wrapped[k] = self.wrapped[k].add64(u);
+            self.high[k] = self.high[k].add64(u.shr32());
         }
     }
     #[inline(always)]
     unsafe fn total(self, _vectors: usize) -> u128 {
         let mut total = 0u128;
-        for (sum, carries) in self.flipped_sums.into_iter().zip(self.carries) {
+        for (wrapped, high) in self.wrapped.into_iter().zip(self.high) {
             // SAFETY: the caller vouches for the ISA.
-            unsafe {
-                total += sum.xor(self.sign).lane_total();
-                total += carries.lane_total() << 64;
+            let (wrapped, high) = unsafe { (wrapped.lanes(), high.lanes()) };
+            for (&wrapped, &high) in wrapped.iter().zip(&high).take(V::BYTES / 8) {
+                // Both sums are below 2^56 (module docs), so the low one is exact modulo 2^64.
+                let low = wrapped.wrapping_sub(high << 32);
+                total += u128::from(low) + (u128::from(high) << HIGH_SHIFT);
             }
         }
         total
@@ -391,7 +358,7 @@ fn signed_total(biased: u128, len: usize, bias: u128) -> i128 {
 
 /// Per element type: its unsigned twin, bias, fold and result.
 macro_rules! typed_sums {
-    ($($name:ident($t:ty as $u:ty, bias $bias:expr) -> $out:ty: $fold:ident, $finish:ident;)*) => {$(
+    ($($name:ident($t:ty as $u:ty, bias $bias:expr) -> $out:ty: $fold:ty, $finish:ident;)*) => {$(
         #[doc = concat!("The exact sum of `", stringify!($t), "` elements on `V`'s ISA.")]
         ///
         /// # Safety
@@ -404,7 +371,7 @@ macro_rules! typed_sums {
                 core::slice::from_raw_parts(data.as_ptr().cast::<u8>(), core::mem::size_of_val(data))
             };
             // SAFETY: the caller vouches for the ISA.
-            let (vector_total, done) = unsafe { fold::<V, $fold<V, BIAS>>(bytes) };
+            let (vector_total, done) = unsafe { fold::<V, $fold>(bytes) };
             let tail: u128 = data[done / size_of::<$t>()..]
                 .iter()
                 .map(|&x| u128::from((x as $u) ^ BIAS))
@@ -415,12 +382,12 @@ macro_rules! typed_sums {
 }
 
 typed_sums! {
-    sum_u8(u8 as u8, bias 0) -> u128: Bytes, unsigned_total;
-    sum_i8(i8 as u8, bias 0x80) -> i128: Bytes, signed_total;
-    sum_u16(u16 as u16, bias 0) -> u128: Words, unsigned_total;
-    sum_i16(i16 as u16, bias 0x8000) -> i128: Words, signed_total;
-    sum_u32(u32 as u32, bias 0) -> u128: Dwords, unsigned_total;
-    sum_i32(i32 as u32, bias 0x8000_0000) -> i128: Dwords, signed_total;
-    sum_u64(u64 as u64, bias 0) -> u128: Qwords, unsigned_total;
-    sum_i64(i64 as u64, bias 0x8000_0000_0000_0000) -> i128: Qwords, signed_total;
+    sum_u8(u8 as u8, bias 0) -> u128: Bytes<V, BIAS>, unsigned_total;
+    sum_i8(i8 as u8, bias 0x80) -> i128: Bytes<V, BIAS>, signed_total;
+    sum_u16(u16 as u16, bias 0) -> u128: Words<V, BIAS>, unsigned_total;
+    sum_i16(i16 as u16, bias 0x8000) -> i128: Words<V, BIAS>, signed_total;
+    sum_u32(u32 as u32, bias 0) -> u128: Halves<V, 0, 0>, unsigned_total;
+    sum_i32(i32 as u32, bias 0x8000_0000) -> i128: Halves<V, 0x8000_0000_8000_0000, 0>, signed_total;
+    sum_u64(u64 as u64, bias 0) -> u128: Halves<V, 0, 32>, unsigned_total;
+    sum_i64(i64 as u64, bias 0x8000_0000_0000_0000) -> i128: Halves<V, 0x8000_0000_0000_0000, 32>, signed_total;
 }

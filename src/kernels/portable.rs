@@ -76,11 +76,6 @@ impl Vector for Lanes {
         let pair = |x: u64| i32::from(x as u16 as i16) + i32::from((x >> 16) as u16 as i16);
         self.map(|a| u64::from(pair(a) as u32) | (u64::from(pair(a >> 32) as u32) << 32))
     }
-    #[inline(always)]
-    unsafe fn count_lt_i64(self, a: Self, b: Self) -> Self {
-        let lt = a.zip(b, |a, b| u64::from((a as i64) < (b as i64)));
-        self.zip(lt, u64::wrapping_add)
-    }
 }
 
 super::kernel_set!(crate::Isa::Scalar, Lanes);

@@ -1,5 +1,5 @@
-//! NEON (128-bit): pairwise widening adds (`uaddlp`) stand in for `psadbw` and `pmaddwd`;
-//! `cmlt` on 64-bit lanes gives the carry test.
+//! NEON (128-bit): pairwise widening adds (`uaddlp`, `saddlp`) stand in for `psadbw` and
+//! `pmaddwd`.
 
 use crate::kernels::generic::Vector;
 use core::arch::aarch64::*;
@@ -61,14 +61,6 @@ impl Vector for uint64x2_t {
     unsafe fn sum_i16_pairs(self) -> Self {
         // SAFETY: see `splat`.
         unsafe { vreinterpretq_u64_s32(vpaddlq_s16(vreinterpretq_s16_u64(self))) }
-    }
-    #[inline(always)]
-    unsafe fn count_lt_i64(self, a: Self, b: Self) -> Self {
-        // SAFETY: see `splat`. The compare yields all ones (-1) where a < b.
-        unsafe {
-            let lt = vcltq_s64(vreinterpretq_s64_u64(a), vreinterpretq_s64_u64(b));
-            vsubq_u64(self, lt)
-        }
     }
 }
 

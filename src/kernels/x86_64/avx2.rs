@@ -1,4 +1,4 @@
-//! AVX2 (256-bit): `vpsadbw`, `vpmaddwd`, and the signed `vpcmpgtq` for the carry test.
+//! AVX2 (256-bit): `vpsadbw` for bytes, `vpmaddwd` for 16-bit pairs, 64-bit adds and shifts.
 
 use crate::kernels::generic::Vector;
 use core::arch::x86_64::*;
@@ -55,11 +55,6 @@ impl Vector for __m256i {
     unsafe fn sum_i16_pairs(self) -> Self {
         // SAFETY: see `splat`.
         unsafe { _mm256_madd_epi16(self, _mm256_set1_epi16(1)) }
-    }
-    #[inline(always)]
-    unsafe fn count_lt_i64(self, a: Self, b: Self) -> Self {
-        // SAFETY: see `splat`. The compare yields all ones (-1) where a < b.
-        unsafe { _mm256_sub_epi64(self, _mm256_cmpgt_epi64(b, a)) }
     }
 }
 

@@ -1,5 +1,4 @@
-//! AVX-512 F + BW (512-bit): `vpsadbw` and `vpmaddwd` on zmm (BW), and a compare into a mask
-//! register that drives a masked add for the carry count (F).
+//! AVX-512 F + BW (512-bit): `vpsadbw` and `vpmaddwd` on zmm (BW), 64-bit adds and shifts (F).
 
 use crate::kernels::generic::Vector;
 use core::arch::x86_64::*;
@@ -56,14 +55,6 @@ impl Vector for __m512i {
     unsafe fn sum_i16_pairs(self) -> Self {
         // SAFETY: see `splat`.
         unsafe { _mm512_madd_epi16(self, _mm512_set1_epi16(1)) }
-    }
-    #[inline(always)]
-    unsafe fn count_lt_i64(self, a: Self, b: Self) -> Self {
-        // SAFETY: see `splat`.
-        unsafe {
-            let lt = _mm512_cmplt_epi64_mask(a, b);
-            _mm512_mask_add_epi64(self, lt, self, _mm512_set1_epi64(1))
-        }
     }
 }
 

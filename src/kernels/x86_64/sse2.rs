@@ -1,5 +1,5 @@
-//! SSE2 (128-bit): `psadbw` for bytes, `pmaddwd` for 16-bit pairs. SSE2 has no 64-bit compare,
-//! so the carry test of the 64-bit fold is built from a subtraction and its overflow.
+//! SSE2 (128-bit): `psadbw` for bytes, `pmaddwd` for 16-bit pairs, 64-bit adds and shifts for
+//! the rest.
 
 use crate::kernels::generic::Vector;
 use core::arch::x86_64::*;
@@ -56,19 +56,6 @@ impl Vector for __m128i {
     unsafe fn sum_i16_pairs(self) -> Self {
         // SAFETY: see `splat`.
         unsafe { _mm_madd_epi16(self, _mm_set1_epi16(1)) }
-    }
-    #[inline(always)]
-    unsafe fn count_lt_i64(self, a: Self, b: Self) -> Self {
-        // SAFETY: see `splat`.
-        unsafe {
-            // a < b iff the sign of a - b, flipped when the subtraction overflowed, is set.
-            let diff = _mm_sub_epi64(a, b);
-            let overflow = _mm_and_si128(_mm_xor_si128(a, b), _mm_xor_si128(a, diff));
-            let sign = _mm_xor_si128(diff, overflow);
-            // Broadcast each lane's sign bit over the lane: all ones where a < b.
-            let mask = _mm_shuffle_epi32::<0b11_11_01_01>(_mm_srai_epi32::<31>(sign));
-            _mm_sub_epi64(self, mask)
-        }
     }
 }
 
