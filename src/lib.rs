@@ -20,16 +20,22 @@
 #![warn(missing_docs)]
 
 pub mod isa;
+pub mod pool;
+#[cfg(feature = "rayon")]
+pub mod rayon;
 
 mod element;
 mod kernels;
+mod plan;
 
 pub use element::{Mode, Summable};
 pub use isa::{Isa, isa};
+pub use pool::{Cores, Owner, Pool, PoolBuilder, PoolError, SumError, SumTask, default_pool};
 
 use std::fmt;
 
-/// The exact sum of `data`, on the best available ISA path.
+/// The exact sum of `data`, on the best available ISA path and, for inputs of
+/// [`pool::DEFAULT_INLINE_BYTES`] or more, on the [default pool](default_pool).
 ///
 /// ```
 /// assert_eq!(coresum::sum(&[u64::MAX, u64::MAX]), 2 * u64::MAX as u128);
@@ -43,7 +49,12 @@ pub fn sum<T: Summable>(data: &[T]) -> T::Output {
 /// The sum of `data` in the given [`Mode`] (which only floating-point sums look at).
 #[inline]
 pub fn sum_with<T: Summable>(data: &[T], mode: Mode) -> T::Output {
-    T::finish(T::partial(kernels::Kernels::active(), mode, data))
+    if size_of_val(data) >= pool::DEFAULT_INLINE_BYTES
+        && let Some(pool) = default_pool()
+    {
+        return pool.sum_with(data, mode);
+    }
+    pool::sum_inline(data, mode)
 }
 
 /// The exact sum of `data` on a chosen ISA path, whatever `CORESUM_ISA` says.

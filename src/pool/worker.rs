@@ -1,0 +1,135 @@
+//! What a worker does: take the oldest queued job, claim runs of its chunks until none are left,
+//! and, when the queue is empty, spin briefly before sleeping.
+//!
+//! Waking: a worker about to sleep registers in `sleepers` and re-checks `pending` while holding
+//! `sleep_lock`; a submitter bumps `pending` and then reads `sleepers`. Both sides use `SeqCst`, so
+//! at least one of them sees the other: either the worker sees the new job and does not sleep, or
+//! the submitter sees a sleeper and notifies under `sleep_lock`, which the sleeper holds until it
+//! waits. A warm worker (still spinning) picks a job up within about a microsecond; a sleeping one
+//! pays a futex wake-up (tens of microseconds), which is why small sums never reach the pool.
+
+use super::job::{Job, lock};
+use std::cell::Cell;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+/// State shared by the pool handle, its workers and its tasks.
+pub(crate) struct Shared {
+    queue: Mutex<VecDeque<Arc<dyn Job>>>,
+    /// Jobs in `queue`, readable without the lock.
+    pending: AtomicUsize,
+    sleepers: AtomicUsize,
+    sleep_lock: Mutex<()>,
+    wakeup: Condvar,
+    shutdown: AtomicBool,
+    /// How long an idle worker spins before it sleeps.
+    spin: Duration,
+}
+
+thread_local! {
+    /// Set on pool workers: a sum started from inside a job runs inline rather than waiting for
+    /// workers that may all be busy with the outer job.
+    static IN_WORKER: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the calling thread is a coresum worker.
+pub(crate) fn in_worker() -> bool {
+    IN_WORKER.with(Cell::get)
+}
+
+impl Shared {
+    pub(crate) fn new(spin: Duration) -> Self {
+        Shared {
+            queue: Mutex::new(VecDeque::new()),
+            pending: AtomicUsize::new(0),
+            sleepers: AtomicUsize::new(0),
+            sleep_lock: Mutex::new(()),
+            wakeup: Condvar::new(),
+            shutdown: AtomicBool::new(false),
+            spin,
+        }
+    }
+
+    pub(crate) fn spin(&self) -> Duration {
+        self.spin
+    }
+
+    /// Queues a job and wakes sleeping workers.
+    pub(crate) fn submit(&self, job: Arc<dyn Job>) {
+        lock(&self.queue).push_back(job);
+        self.pending.fetch_add(1, Ordering::SeqCst);
+        if self.sleepers.load(Ordering::SeqCst) > 0 {
+            let _guard = lock(&self.sleep_lock);
+            self.wakeup.notify_all();
+        }
+    }
+
+    /// Takes a job off the queue (cancellation), if it is still there.
+    pub(crate) fn withdraw(&self, job: *const ()) {
+        let mut queue = lock(&self.queue);
+        if let Some(at) = queue
+            .iter()
+            .position(|queued| Arc::as_ptr(queued).cast::<()>() == job)
+        {
+            queue.remove(at);
+            self.pending.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+
+    /// Asks the workers to finish the queued jobs and exit.
+    pub(crate) fn shut_down(&self) {
+        self.shutdown.store(true, Ordering::SeqCst);
+        let _guard = lock(&self.sleep_lock);
+        self.wakeup.notify_all();
+    }
+
+    /// The worker loop. Returns once shut down and the queue is empty.
+    pub(crate) fn run_worker(&self) {
+        IN_WORKER.with(|flag| flag.set(true));
+        loop {
+            let front = lock(&self.queue).front().cloned();
+            match front {
+                Some(job) => {
+                    if !job.work() {
+                        self.retire(&job);
+                    }
+                }
+                None if self.shutdown.load(Ordering::SeqCst) => return,
+                None => self.idle(),
+            }
+        }
+    }
+
+    /// Removes a fully claimed job from the front of the queue (unless another worker did).
+    fn retire(&self, job: &Arc<dyn Job>) {
+        let mut queue = lock(&self.queue);
+        if queue.front().is_some_and(|front| Arc::ptr_eq(front, job)) {
+            queue.pop_front();
+            self.pending.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+
+    /// Waits for work: spins for `spin`, then sleeps until a submit or shutdown.
+    fn idle(&self) {
+        let start = Instant::now();
+        while start.elapsed() < self.spin {
+            for _ in 0..64 {
+                std::hint::spin_loop();
+            }
+            if self.pending.load(Ordering::SeqCst) > 0 || self.shutdown.load(Ordering::SeqCst) {
+                return;
+            }
+        }
+        let mut guard = lock(&self.sleep_lock);
+        self.sleepers.fetch_add(1, Ordering::SeqCst);
+        while self.pending.load(Ordering::SeqCst) == 0 && !self.shutdown.load(Ordering::SeqCst) {
+            guard = self
+                .wakeup
+                .wait(guard)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        self.sleepers.fetch_sub(1, Ordering::SeqCst);
+    }
+}
