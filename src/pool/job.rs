@@ -94,8 +94,9 @@ where
 
 /// Work the pool's workers can pick up.
 pub(crate) trait Job: Send + Sync {
-    /// Claims and sums one run of chunks. `false` when every chunk was already claimed.
-    fn work(&self) -> bool;
+    /// Does one unit of the job on worker `worker`. `false` when nothing is left to start, so
+    /// the job can leave the queue.
+    fn work(&self, worker: usize) -> bool;
 }
 
 /// The side of a job its submitter sees: the result, and cancellation.
@@ -158,14 +159,15 @@ impl<R> Completion<R> {
         None
     }
 
-    /// Blocks until the result is there: spins for `spin` (a warm pool answers within
-    /// microseconds), then sleeps.
+    /// Blocks until the result is there: polls for at most `spin`, then sleeps.
+    ///
+    /// The waiting thread is not a worker, and when every core runs one it shares a core with
+    /// a worker: it yields between polls so that the worker keeps the core, and it sleeps
+    /// after `spin` so that a long sum does not pay for its polling.
     pub(crate) fn wait(&self, spin: Duration) -> Result<R, SumError> {
         let start = Instant::now();
         while !self.is_ready() && start.elapsed() < spin {
-            for _ in 0..64 {
-                std::hint::spin_loop();
-            }
+            std::thread::yield_now();
         }
         let mut state = lock(&self.state);
         while !self.ready.load(Ordering::Acquire) {
@@ -264,7 +266,7 @@ impl<T: Summable, D: Owner<T>> SumJob<T, D> {
 }
 
 impl<T: Summable, D: Owner<T>> Job for SumJob<T, D> {
-    fn work(&self) -> bool {
+    fn work(&self, _worker: usize) -> bool {
         let count = self.plan.count();
         let start = self.next.fetch_add(self.run, Ordering::Relaxed);
         if start >= count {
@@ -298,5 +300,54 @@ impl<T: Summable, D: Owner<T>> Control<T::Output> for SumJob<T, D> {
 
     fn cancel(&self) {
         self.cancelled.store(true, Ordering::Relaxed);
+    }
+}
+
+/// A closure run once on every worker ([`Pool::broadcast`](super::Pool::broadcast)).
+pub(crate) struct Broadcast {
+    /// Borrowed from the caller of `broadcast`, which waits for completion; see `Pool::broadcast`.
+    task: &'static (dyn Fn(usize) + Sync),
+    ran: Box<[AtomicBool]>,
+    remaining: AtomicUsize,
+    failure: Mutex<Option<SumError>>,
+    completion: Completion<()>,
+}
+
+impl Broadcast {
+    /// # Safety
+    /// The caller must not let `task`'s borrow end before `completion().wait` has returned.
+    pub(crate) unsafe fn new(task: &(dyn Fn(usize) + Sync), workers: usize) -> Self {
+        // SAFETY: only the lifetime is changed; the caller keeps the borrow alive until the
+        // job completes, and no worker calls `task` after that (each calls it once, before).
+        let task: &'static (dyn Fn(usize) + Sync) = unsafe { std::mem::transmute(task) };
+        Broadcast {
+            task,
+            ran: (0..workers).map(|_| AtomicBool::new(false)).collect(),
+            remaining: AtomicUsize::new(workers),
+            failure: Mutex::new(None),
+            completion: Completion::new(),
+        }
+    }
+
+    pub(crate) fn completion(&self) -> &Completion<()> {
+        &self.completion
+    }
+}
+
+impl Job for Broadcast {
+    fn work(&self, worker: usize) -> bool {
+        if self.ran[worker].swap(true, Ordering::AcqRel) {
+            // Done here; the job stays queued (a barrier) until every worker has run it.
+            std::hint::spin_loop();
+            return self.remaining.load(Ordering::Acquire) > 0;
+        }
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| (self.task)(worker))) {
+            lock(&self.failure).get_or_insert(SumError::Panicked(panic_message(&*payload)));
+        }
+        if self.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
+            let result = lock(&self.failure).take().map_or(Ok(()), Err);
+            self.completion.complete(result);
+        }
+        true
     }
 }

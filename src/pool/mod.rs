@@ -5,8 +5,9 @@
 //! however many are requested at once, only the pool's workers run them (the callers of blocking
 //! sums wait, they do not compute), so the thread count is bounded by construction.
 //!
-//! - Small inputs (below [`Pool::inline_bytes`]) are summed inline on the calling thread: waking
-//!   a worker costs more than the sum.
+//! - Small inputs (below [`Pool::inline_bytes`] for blocking sums, [`ASYNC_INLINE_BYTES`] for
+//!   asynchronous ones) are summed inline on the calling thread: waking a worker costs more than
+//!   the sum.
 //! - The slice is cut on the [chunk grid](crate::plan), identical for every thread count, and the
 //!   partials are merged in chunk order: results are bit-identical for 1, 2, … N threads.
 //! - A sum started from inside a worker runs inline, so nesting cannot deadlock.
@@ -32,7 +33,7 @@ pub use task::SumTask;
 use crate::element::{Mode, Summable};
 use crate::kernels::Kernels;
 use crate::plan::{ChunkPlan, chunk_bytes};
-use job::{Control, SumJob, panic_message};
+use job::{Broadcast, Control, SumJob, panic_message};
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc;
@@ -41,13 +42,23 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 use worker::{Shared, in_worker};
 
-/// Inputs smaller than this many bytes are summed on the calling thread by default. Measured on
-/// the development machine (docs/PERFORMANCE.md): below it, waking even a spinning worker and
-/// waiting for it costs more than the single-threaded kernel takes.
-pub const DEFAULT_INLINE_BYTES: usize = 256 << 10;
+/// Blocking sums of fewer bytes than this run on the calling thread by default. Measured
+/// (`cargo bench --bench pool -- threshold`, docs/PERFORMANCE.md): below it, handing the work to
+/// the workers and waiting for them took longer than the single-threaded kernel on the
+/// development machine. Machines with more cores and faster wake-ups gain from a lower value:
+/// see [`PoolBuilder::inline_bytes`].
+pub const DEFAULT_INLINE_BYTES: usize = 4 << 20;
+
+/// Asynchronous sums of fewer bytes than this (or than the pool's inline threshold, if lower) run
+/// inside `sum_async`: about a microsecond of work, less than queueing a task costs. Larger ones
+/// always go to the workers, so an executor thread never computes a long sum.
+pub const ASYNC_INLINE_BYTES: usize = 64 << 10;
 
 /// How long an idle worker spins before sleeping, by default.
 pub const DEFAULT_SPIN: Duration = Duration::from_micros(100);
+
+/// How long a thread blocked on a sum polls for the result before it sleeps.
+const WAIT_SPIN: Duration = Duration::from_micros(50);
 
 /// Linux keeps 15 bytes of a thread's name.
 const MAX_THREAD_NAME: usize = 15;
@@ -217,8 +228,9 @@ impl PoolBuilder {
         self
     }
 
-    /// Inputs below this many bytes are summed on the calling thread (default
-    /// [`DEFAULT_INLINE_BYTES`]); 0 sends every non-empty sum to the workers.
+    /// Blocking sums below this many bytes run on the calling thread (default
+    /// [`DEFAULT_INLINE_BYTES`]); 0 sends every non-empty sum to the workers. Asynchronous sums
+    /// use the lower of this and [`ASYNC_INLINE_BYTES`].
     pub fn inline_bytes(mut self, bytes: usize) -> Self {
         self.inline_bytes = bytes;
         self
@@ -359,7 +371,7 @@ impl Pool {
                     }
                     let _ = ready.send(Ok(()));
                     drop(ready);
-                    shared.run_worker();
+                    shared.run_worker(info.index);
                 })
                 .map_err(PoolError::Spawn)?;
             pool.handles.push(handle);
@@ -413,7 +425,7 @@ impl Pool {
         self.shared.submit(job.clone());
         // The job reads `data` only in claimed chunks, all of which complete before the result
         // is delivered; `wait` returns only then, so the borrow outlives every read.
-        match job.completion().wait(self.shared.spin()) {
+        match job.completion().wait(WAIT_SPIN) {
             Ok(total) => total,
             // Kernels do not panic, and a borrowed slice cannot change: reaching this is a bug.
             Err(error) => panic!("coresum: {error}"),
@@ -442,7 +454,8 @@ impl Pool {
         // The owner's `deref`/`as_ref` are user code: a panic there is the task's error, not the caller's.
         let started = catch_unwind(AssertUnwindSafe(|| {
             let slice = data.slice();
-            if self.runs_inline(size_of_val(slice)) {
+            let bytes = size_of_val(slice);
+            if self.runs_inline(bytes) && (bytes < ASYNC_INLINE_BYTES || in_worker()) {
                 Err(sum_inline(slice, mode))
             } else {
                 Ok(Arc::new(SumJob::new(
@@ -461,6 +474,32 @@ impl Pool {
             Ok(Err(total)) => SumTask::done(Ok(total)),
             Err(payload) => SumTask::done(Err(SumError::Panicked(panic_message(&*payload)))),
         }
+    }
+
+    /// Runs `task(worker_index)` once on every worker, in parallel, and returns when all have.
+    ///
+    /// For per-worker set-up (first-touch allocation on each core, thread-local state) and for
+    /// measuring the pool's fork-join round trip. Behind sums queued earlier; sums queued later
+    /// wait for it. Called from inside a worker, it runs `task` for every index on that thread.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// let pool = coresum::Pool::builder().threads(2).pin(false).build()?;
+    /// let calls = AtomicUsize::new(0);
+    /// pool.broadcast(|_worker| { calls.fetch_add(1, Ordering::Relaxed); })?;
+    /// assert_eq!(calls.into_inner(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn broadcast<F: Fn(usize) + Sync>(&self, task: F) -> Result<(), SumError> {
+        if in_worker() {
+            return catch_unwind(AssertUnwindSafe(|| (0..self.threads()).for_each(&task)))
+                .map_err(|payload| SumError::Panicked(panic_message(&*payload)));
+        }
+        // SAFETY: `task` lives on this stack frame until `wait` below returns, which is after
+        // every worker has run it.
+        let job = Arc::new(unsafe { Broadcast::new(&task, self.threads()) });
+        self.shared.submit(job.clone());
+        job.completion().wait(WAIT_SPIN)
     }
 
     fn runs_inline(&self, bytes: usize) -> bool {

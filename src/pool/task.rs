@@ -57,10 +57,7 @@ impl<R> SumTask<R> {
     pub fn wait(mut self) -> Result<R, SumError> {
         match &mut self.state {
             State::Done(result) => result.take().unwrap_or(Err(SumError::AlreadyTaken)),
-            State::Queued { job, pool } => {
-                let spin = pool.upgrade().map(|p| p.spin()).unwrap_or_default();
-                job.completion().wait(spin)
-            }
+            State::Queued { job, .. } => job.completion().wait(super::WAIT_SPIN),
         }
     }
 }

@@ -52,10 +52,6 @@ impl Shared {
         }
     }
 
-    pub(crate) fn spin(&self) -> Duration {
-        self.spin
-    }
-
     /// Queues a job and wakes sleeping workers.
     pub(crate) fn submit(&self, job: Arc<dyn Job>) {
         lock(&self.queue).push_back(job);
@@ -86,13 +82,13 @@ impl Shared {
     }
 
     /// The worker loop. Returns once shut down and the queue is empty.
-    pub(crate) fn run_worker(&self) {
+    pub(crate) fn run_worker(&self, index: usize) {
         IN_WORKER.with(|flag| flag.set(true));
         loop {
             let front = lock(&self.queue).front().cloned();
             match front {
                 Some(job) => {
-                    if !job.work() {
+                    if !job.work(index) {
                         self.retire(&job);
                     }
                 }
@@ -111,16 +107,15 @@ impl Shared {
         }
     }
 
-    /// Waits for work: spins for `spin`, then sleeps until a submit or shutdown.
+    /// Waits for work: polls for `spin`, yielding between polls (a thread that wants this core
+    /// gets it; an idle core returns at once), then sleeps until a submit or shutdown.
     fn idle(&self) {
         let start = Instant::now();
         while start.elapsed() < self.spin {
-            for _ in 0..64 {
-                std::hint::spin_loop();
-            }
             if self.pending.load(Ordering::SeqCst) > 0 || self.shutdown.load(Ordering::SeqCst) {
                 return;
             }
+            std::thread::yield_now();
         }
         let mut guard = lock(&self.sleep_lock);
         self.sleepers.fetch_add(1, Ordering::SeqCst);
