@@ -19,6 +19,8 @@
 
 #![warn(missing_docs)]
 
+#[doc(hidden)]
+pub mod baseline;
 pub mod isa;
 pub mod pool;
 #[cfg(feature = "rayon")]

@@ -103,6 +103,8 @@ pub(crate) trait Job: Send + Sync {
 pub(crate) trait Control<R>: Send + Sync {
     fn completion(&self) -> &Completion<R>;
     fn cancel(&self);
+    /// Chunks done, of how many.
+    fn progress(&self) -> (usize, usize);
 }
 
 /// A result that arrives later, for a blocked thread or a future's waker.
@@ -300,6 +302,10 @@ impl<T: Summable, D: Owner<T>> Control<T::Output> for SumJob<T, D> {
 
     fn cancel(&self) {
         self.cancelled.store(true, Ordering::Relaxed);
+    }
+
+    fn progress(&self) -> (usize, usize) {
+        (self.done.load(Ordering::Relaxed), self.plan.count())
     }
 }
 

@@ -29,6 +29,12 @@ mod worker;
 
 pub use job::{Owner, SumError};
 pub use task::SumTask;
+pub use topology::{allowed_cores, parse_core_list, physical_cores};
+
+/// The size in bytes of the level-`level` data (or unified) cache of CPU 0, if the OS says.
+pub fn cache_bytes(level: u32) -> Option<usize> {
+    crate::plan::cache_bytes(level)
+}
 
 use crate::element::{Mode, Summable};
 use crate::kernels::Kernels;

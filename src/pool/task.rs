@@ -53,6 +53,14 @@ impl<R> SumTask<R> {
         }
     }
 
+    /// How far the sum is: chunks done, of how many (for progress bars).
+    pub fn progress(&self) -> (usize, usize) {
+        match &self.state {
+            State::Done(_) => (1, 1),
+            State::Queued { job, .. } => job.progress(),
+        }
+    }
+
     /// Blocks the calling thread until the sum is done.
     pub fn wait(mut self) -> Result<R, SumError> {
         match &mut self.state {

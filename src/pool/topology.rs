@@ -9,7 +9,7 @@ use super::PoolError;
 /// cpuset). It is asked from a freshly spawned thread, as the pool's workers will be. On Linux a
 /// new thread inherits its creator's mask, so a caller that pinned its own thread to one core sees
 /// only that core (documented on [`Cores::Allowed`](super::Cores::Allowed)).
-pub(crate) fn allowed_cores() -> Vec<usize> {
+pub fn allowed_cores() -> Vec<usize> {
     let ids = std::thread::Builder::new()
         .name("coresum-probe".into())
         .spawn(core_affinity::get_core_ids)
@@ -26,7 +26,7 @@ pub(crate) fn allowed_cores() -> Vec<usize> {
 
 /// The first logical CPU of each physical core among `allowed` (Linux sysfs topology; every
 /// allowed core when the topology is unknown).
-pub(crate) fn physical_cores(allowed: &[usize]) -> Vec<usize> {
+pub fn physical_cores(allowed: &[usize]) -> Vec<usize> {
     allowed
         .iter()
         .copied()
@@ -45,7 +45,7 @@ pub(crate) fn physical_cores(allowed: &[usize]) -> Vec<usize> {
 }
 
 /// Parses a Linux-style core list: `0-3,8,10-11` (ascending, without duplicates).
-pub(crate) fn parse_core_list(text: &str) -> Result<Vec<usize>, String> {
+pub fn parse_core_list(text: &str) -> Result<Vec<usize>, String> {
     let mut cores = Vec::new();
     for part in text.split(',').map(str::trim) {
         let number = |s: &str| {
