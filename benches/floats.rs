@@ -1,0 +1,2 @@
+//! Placeholder, replaced by the float benchmark.
+fn main() {}
