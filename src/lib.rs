@@ -79,6 +79,13 @@ pub fn sum_on_with<T: Summable>(
         .ok_or(IsaUnavailable(isa))
 }
 
+/// The kernel table of `isa`, if available: what the pool hands to [`Summable`]'s hidden chunk
+/// methods. Public only so that tests can split a sum into chunks the way the pool does.
+#[doc(hidden)]
+pub fn chunk_kernels(isa: Isa) -> Option<&'static kernels::Kernels> {
+    kernels::Kernels::get(isa)
+}
+
 /// An ISA path that this build or CPU cannot run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct IsaUnavailable(pub Isa);
