@@ -490,7 +490,7 @@ fn adversarial_sets() {
     // All subnormals, and subnormals summing into the normals.
     sets.push(
         (1..5000u64)
-            .map(|i| f64::from_bits(i * 0x3_0000_0001 & ((1 << 52) - 1)))
+            .map(|i| f64::from_bits((i * 0x3_0000_0001) & ((1 << 52) - 1)))
             .collect(),
     );
     sets.push(
