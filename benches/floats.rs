@@ -90,7 +90,9 @@ fn modes<T: coresum::Summable<Output = f64>>(
         ("compensated", Mode::Compensated),
         ("fast", Mode::Fast),
     ] {
-        g.bench_function(name, |b| b.iter(|| coresum::sum_with(black_box(data), mode)));
+        g.bench_function(name, |b| {
+            b.iter(|| coresum::sum_with(black_box(data), mode))
+        });
     }
     for isa in Isa::available() {
         g.bench_with_input(BenchmarkId::new("exact", isa), &isa, |b, &isa| {
@@ -131,7 +133,9 @@ fn floats(c: &mut Criterion) {
     let million = values(1 << 20, false);
     let mut g = c.benchmark_group("f64/1Mi");
     g.throughput(Throughput::Bytes(size_of_val(&million[..]) as u64));
-    g.bench_function("exact", |b| b.iter(|| coresum::sum(black_box(&million[..]))));
+    g.bench_function("exact", |b| {
+        b.iter(|| coresum::sum(black_box(&million[..])))
+    });
     g.finish();
     eprintln!("f64/1Mi exact sum: {:e}", coresum::sum(&million[..]));
 }

@@ -659,3 +659,13 @@ fn exact_sum_rejects_malformed_bytes() {
         reference([1.5, -1e300, 3e-320, 0.25])
     );
 }
+
+proptest! {
+    // Many short slices: blocks made of a vector or two, where residuals of the subnormal range
+    // must survive every level.
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+    #[test]
+    fn short_slices(values in prop::collection::vec(finite_f64(), 0..24), offset in 0usize..4, cut in any::<usize>()) {
+        check_f64(&values, offset, &[cut]);
+    }
+}

@@ -156,6 +156,27 @@ impl ExactSum {
         }
     }
 
+    /// Adds `units · 2^shift` (in units of 2^-1074), `shift` <= 2045: a SIMD lane's total of
+    /// extracted high parts. Does not touch the flags.
+    #[inline]
+    pub(crate) fn add_scaled(&mut self, units: i64, shift: u32) {
+        let low = shift & 31;
+        // `index + 2` <= 65 < CHUNKS.
+        let index = (shift >> 5) as usize & 63;
+        let wide = u128::from(units.unsigned_abs()) << low;
+        let sign = units >> 63;
+        for (k, part) in [wide, wide >> 32, wide >> 64].into_iter().enumerate() {
+            // Each part is below 2^32: within the budget of one add (see ADDS_PER_PROPAGATION).
+            let part = (part as i64) & LOW32;
+            self.chunks[index + k] += (part ^ sign) - sign;
+        }
+        self.adds_left -= 1;
+        if self.adds_left == 0 {
+            propagate(&mut self.chunks);
+            self.adds_left = ADDS_PER_PROPAGATION;
+        }
+    }
+
     /// Records that terms were added (by a SIMD kernel) and that one of them was not -0.0.
     #[inline]
     pub(crate) fn note_nonzero_terms(&mut self) {

@@ -31,26 +31,32 @@
 //!
 //! A block of at most [`BLOCK`] elements is summed exactly, mostly in SIMD lanes, with the idea of
 //! Rump, Ogita & Oishi's ExtractScalar / AccSum ("Accurate floating-point summation part I",
-//! SIAM J. Sci. Comput. 31(1), 2008):
+//! SIAM J. Sci. Comput. 31(1), 2008), in the variant with `σ = 1.5 · 2^S` that keeps `σ + x` in one
+//! binade:
 //!
 //! ```text
 //! M = smallest power of two with |x| < 2^M for every x in the block (a max over the exponent bits)
-//! σ = 2^(M + L)  where every lane accumulator takes at most 2^L terms
-//! for each x:  q = (σ + x) − σ;  r = x − q;  acc += q;  keep r in a buffer
+//! S = M + 2;  σ = 1.5 · 2^S;  ulp = 2^(S − 52)
+//! for each x:  t = σ + x;  q = t − σ;  r = x − q;  lane += bits(t);  keep r in a buffer
 //! ```
 //!
-//! `σ + x` lies within a factor of two of `σ`, so `q` is exact (Sterbenz), a multiple of
-//! `g = 2^(M+L−53)` and at most `2^M` in magnitude; `r` is the rounding error of `σ + x`, exactly
-//! representable, `|r| ≤ g`. A lane sums at most `2^L` such `q`: every partial sum is a multiple of `g`
-//! no larger than `2^(M+L)`, i.e. fits in 53 bits — the lane sums are *exact*. They go into the
-//! [`ExactSum`] (a few scalar adds per block), and the residuals `r` become the next level's input,
-//! with a new `M` at least `52 − L` bits lower. After at most [`LEVELS`] levels, or as soon as `σ`
-//! would leave the normal range (values near `f64::MAX` or deep in the subnormals), the remaining
-//! nonzero residuals are added to the superaccumulator one by one. Blocks with NaN or infinities,
-//! or made only of zeros, go to the superaccumulator directly, which applies the IEEE rules.
+//! `|x| < 2^S / 4`, so `σ + x` lies strictly inside `[2^S, 2^(S+1))` even after rounding: `t` and
+//! `σ` share a binade, where the bit pattern of a float is linear in its value. Hence `q = t − σ` is
+//! exact (Sterbenz) and equals `(bits(t) − bits(σ)) · ulp`, an integer of at most 51 bits times
+//! `ulp`; `r` is the rounding error of `σ + x`, exactly representable, `|r| ≤ ulp / 2 = 2^(M−51)`.
+//! The lanes therefore add *integers*: `bits(t)` in wrapping 64-bit lanes, with `count · bits(σ)`
+//! taken off at the end — exact, as the true lane total is below 2^63, and done on the integer
+//! units, leaving the floating-point adders three operations per element and level. The lane
+//! totals go into the [`ExactSum`] (a few scalar adds per block), and the residuals `r` become the
+//! next level's input, each level taking the next 50 bits below the largest magnitude. After at
+//! most [`LEVELS`] levels, or when `σ` would overflow (magnitudes of 2^1021 and above), the
+//! remaining nonzero residuals are added to the superaccumulator one by one. Blocks with NaN or
+//! infinities, or made only of zeros, go to the superaccumulator directly, which applies the IEEE
+//! rules.
 //!
-//! Typical data (exponents within ~40 of each other) needs two levels. Inputs spread over the whole
-//! exponent range fall back to scalar superaccumulator speed; exactness never depends on the data.
+//! Data whose exponents lie within ~100 binades of each other in a block needs at most three
+//! levels. Inputs spread over the whole exponent range fall back to scalar superaccumulator speed;
+//! exactness never depends on the data.
 
 use super::ExactSum;
 
@@ -93,15 +99,20 @@ pub(crate) trait FloatVector: Copy {
     /// # Safety
     /// The CPU must support this ISA.
     unsafe fn sub(self, other: Self) -> Self;
-    /// `keys` updated with the magnitude key of `self`: per 64-bit lane, the bits of `|x|` with the
-    /// low 32 bits cleared, and `keys` keeps the unsigned maximum of 32-bit halves. Taken over a
-    /// block, the maximum key has the largest biased exponent of the block in bits 52..63 and is
-    /// at least `0x7ff0 << 48` exactly when a NaN or an infinity is present (their bits are the
-    /// largest magnitudes).
+    /// `keys` updated with the magnitude key of `self`: per 64-bit lane, the bits of `|x|`, and
+    /// `keys` keeps the unsigned maximum *of each 32-bit half separately*. Taken over a block, the
+    /// high half of the largest key holds the largest biased exponent (bits 52..63), the key is 0
+    /// exactly when every element is ±0, and it is at least `0x7ff << 52` exactly when a NaN or an
+    /// infinity is present (their bits are the largest magnitudes).
     ///
     /// # Safety
     /// The CPU must support this ISA.
     unsafe fn max_key(self, keys: Self) -> Self;
+    /// Wrapping add of the bit patterns of `self` and `other`, as 64-bit integer lanes.
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    unsafe fn add_bits(self, other: Self) -> Self;
 
     /// The lanes, in order (only the first `LANES` are meaningful).
     ///
@@ -309,35 +320,35 @@ unsafe fn max_key<V: FloatVector, E: Element>(src: *const E, n: usize) -> u64 {
     }
 }
 
-/// `σ = 2^(M + L)` for a block whose largest magnitude has key `key`, if the level's arithmetic
-/// stays within the normal range: `σ` at most 2^1023, and `σ / 2^54` (half the granularity of `q`)
-/// normal.
+/// `σ = 1.5 · 2^S` with `S = M + 2` for a block whose largest magnitude has key `key`, and the
+/// position of `ulp = 2^(S − 52)` in the superaccumulator's units of 2^-1074; `None` where `σ`
+/// would overflow (`S > 1023`), or for NaN and infinities (their key gives the largest `S`).
 #[inline(always)]
-fn sigma<V: FloatVector>(key: u64) -> Option<f64> {
-    // Every lane accumulator takes at most BLOCK / (EXACT_UNROLL · LANES) = 2^L terms.
-    let l = (BLOCK / (EXACT_UNROLL * V::LANES)).trailing_zeros() as i64;
-    // Every |x| < 2^M with M = biased exponent − 1022 (also right for subnormals, biased 0).
-    let exponent = (key >> 52) as i64 + l - 1022;
-    (-968..=1023)
-        .contains(&exponent)
-        .then(|| f64::from_bits(((exponent + 1023) as u64) << 52))
+fn sigma(key: u64) -> Option<(f64, u32)> {
+    // Every |x| < 2^M with M = biased exponent − 1022 (also right for subnormals, biased 0), so
+    // S = biased − 1020 >= -1020: σ is always normal at the bottom.
+    let s = (key >> 52) as i64 - 1020;
+    (s <= 1023).then(|| {
+        let sigma = f64::from_bits(((s + 1023) as u64) << 52 | 1 << 51);
+        (sigma, (s - 52 + 1074) as u32)
+    })
 }
 
-/// One extraction level over `n` whole vectors: `q` summed into [`EXACT_UNROLL`] exact lane
-/// accumulators that go into `acc`, `r` written to `dst` (which may be `src`). Returns the key of the
-/// residuals.
+/// One extraction level over `n` whole vectors: the integers `(bits(t) − bits(σ))` summed in
+/// [`EXACT_UNROLL`] lane accumulators that go into `acc` in units of `2^unit` (of 2^-1074), `r`
+/// written to `dst` (which may be `src`). Returns the key of the residuals.
 ///
 /// # Safety
 /// `src` must be valid for reads and `dst` for writes of `n * V::LANES` elements, `dst` may only
 /// overlap `src` exactly, `n * V::LANES <= BLOCK`, every element must be finite with magnitude
-/// below `σ / 2^L`, and the CPU must support `V`'s ISA.
+/// below `2^(S−2)` for `(σ, unit) = sigma(..)`, and the CPU must support `V`'s ISA.
 #[inline(always)]
 unsafe fn extract<V: FloatVector, E: Element>(
     acc: &mut ExactSum,
     src: *const E,
     dst: *mut f64,
     n: usize,
-    sigma: f64,
+    (sigma, unit): (f64, u32),
 ) -> u64 {
     // SAFETY: loads and stores stay inside the `n` vectors; the caller vouches for the ISA.
     unsafe {
@@ -346,9 +357,9 @@ unsafe fn extract<V: FloatVector, E: Element>(
         let mut keys = [V::splat(0.0); EXACT_UNROLL];
         let mut step = |k: usize, i: usize| {
             let x = E::load::<V>(src.add(i * V::LANES));
-            let q = s.add(x).sub(s);
-            let r = x.sub(q);
-            sums[k] = sums[k].add(q);
+            let t = s.add(x);
+            let r = x.sub(t.sub(s));
+            sums[k] = sums[k].add_bits(t);
             keys[k] = r.max_key(keys[k]);
             r.store(dst.add(i * V::LANES));
         };
@@ -362,9 +373,14 @@ unsafe fn extract<V: FloatVector, E: Element>(
         for k in 0..n - i {
             step(k, i + k);
         }
-        for sum in sums {
-            for &q in &sum.lanes()[..V::LANES] {
-                acc.add_finite(q);
+        for (k, sum) in sums.into_iter().enumerate() {
+            // Vectors that went into accumulator k; each added bits(σ) once too many.
+            let count = (n / EXACT_UNROLL + usize::from(k < n % EXACT_UNROLL)) as u64;
+            let offset = count.wrapping_mul(sigma.to_bits());
+            for &lane in &sum.lanes()[..V::LANES] {
+                // The true total is below 2^50 · BLOCK in magnitude: wrapping arithmetic is exact.
+                let units = lane.to_bits().wrapping_sub(offset) as i64;
+                acc.add_scaled(units, unit);
             }
         }
         let keys = keys
@@ -392,7 +408,7 @@ unsafe fn exact_block<V: FloatVector, E: Element>(
     let n = block.len() / V::LANES;
     // SAFETY: `block` holds `n` whole vectors; the caller vouches for the ISA.
     let key = unsafe { max_key::<V, E>(block.as_ptr(), n) };
-    let first = match sigma::<V>(key) {
+    let first = match sigma(key) {
         // Only zeros, or a NaN or an infinity (key >= 0x7ff << 52 gives no σ), or magnitudes the
         // levels cannot handle: the superaccumulator takes the block, with its IEEE rules.
         Some(s) if key != 0 => s,
@@ -401,15 +417,15 @@ unsafe fn exact_block<V: FloatVector, E: Element>(
     acc.note_nonzero_terms();
     let buf = residuals.as_mut_ptr();
     // SAFETY: `n * LANES <= BLOCK` elements of `block` and `residuals`; every element is finite
-    // (the key is below that of infinity) and below 2^M = σ / 2^L by the choice of σ.
+    // (the key is below that of infinity) and below 2^M = 2^(S−2) by the choice of σ.
     let mut key = unsafe { extract::<V, E>(acc, block.as_ptr(), buf, n, first) };
     for _ in 1..LEVELS {
         if key == 0 {
             return;
         }
-        let Some(s) = sigma::<V>(key) else { break };
+        let Some(s) = sigma(key) else { break };
         // SAFETY: as above, in place over the residuals of the previous level, which are finite
-        // and below the new σ / 2^L.
+        // and below the new 2^(S−2).
         key = unsafe { extract::<V, f64>(acc, buf, buf, n, s) };
     }
     if key != 0 {

@@ -48,10 +48,17 @@ impl FloatVector for Lanes {
     }
     #[inline(always)]
     unsafe fn max_key(self, keys: Self) -> Self {
-        const HIGH_MAGNITUDE: u64 = 0x7fff_ffff_0000_0000;
-        // With the low halves cleared, the u64 maximum is the maximum of the high halves.
         self.zip(keys, |x, k| {
-            f64::from_bits((x.to_bits() & HIGH_MAGNITUDE).max(k.to_bits()))
+            let (x, k) = (x.to_bits() & !(1 << 63), k.to_bits());
+            let high = (x >> 32).max(k >> 32);
+            let low = (x as u32).max(k as u32);
+            f64::from_bits(high << 32 | u64::from(low))
+        })
+    }
+    #[inline(always)]
+    unsafe fn add_bits(self, other: Self) -> Self {
+        self.zip(other, |a, b| {
+            f64::from_bits(a.to_bits().wrapping_add(b.to_bits()))
         })
     }
 }

@@ -1,5 +1,5 @@
 //! AVX2 (four `f64` lanes): `vaddpd`/`vsubpd`, `vcvtps2pd` to widen `f32`, and `vpmaxud` on the
-//! high halves of the magnitudes for the block exponent.
+//! 32-bit halves of the magnitudes for the block exponent.
 
 use crate::float::generic::FloatVector;
 use core::arch::x86_64::*;
@@ -41,9 +41,17 @@ impl FloatVector for __m256d {
     unsafe fn max_key(self, keys: Self) -> Self {
         // SAFETY: see `splat`.
         unsafe {
-            let mask = _mm256_set1_epi64x(0x7fff_ffff_0000_0000);
+            let mask = _mm256_set1_epi64x(0x7fff_ffff_ffff_ffff);
             let key = _mm256_and_si256(_mm256_castpd_si256(self), mask);
             _mm256_castsi256_pd(_mm256_max_epu32(key, _mm256_castpd_si256(keys)))
+        }
+    }
+    #[inline(always)]
+    unsafe fn add_bits(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe {
+            let sum = _mm256_add_epi64(_mm256_castpd_si256(self), _mm256_castpd_si256(other));
+            _mm256_castsi256_pd(sum)
         }
     }
 }

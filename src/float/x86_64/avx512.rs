@@ -42,9 +42,17 @@ impl FloatVector for __m512d {
     unsafe fn max_key(self, keys: Self) -> Self {
         // SAFETY: see `splat`.
         unsafe {
-            let mask = _mm512_set1_epi64(0x7fff_ffff_0000_0000);
+            let mask = _mm512_set1_epi64(0x7fff_ffff_ffff_ffff);
             let key = _mm512_and_si512(_mm512_castpd_si512(self), mask);
             _mm512_castsi512_pd(_mm512_max_epu32(key, _mm512_castpd_si512(keys)))
+        }
+    }
+    #[inline(always)]
+    unsafe fn add_bits(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe {
+            let sum = _mm512_add_epi64(_mm512_castpd_si512(self), _mm512_castpd_si512(other));
+            _mm512_castsi512_pd(sum)
         }
     }
 }
