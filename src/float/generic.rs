@@ -225,6 +225,26 @@ pub(crate) fn two_sum(a: f64, b: f64) -> (f64, f64) {
     (s, (a - (s - z)) + (b - z))
 }
 
+/// `sum += x` in every lane, with the rounding error added to `err` (TwoSum).
+///
+/// A function rather than a closure: a closure would be compiled without the caller's target
+/// features and called out of line.
+///
+/// # Safety
+/// The CPU must support `V`'s ISA.
+#[inline(always)]
+unsafe fn two_sum_step<V: FloatVector>(sum: &mut V, err: &mut V, x: V) {
+    // SAFETY: the caller vouches for the ISA.
+    unsafe {
+        let s = *sum;
+        let t = s.add(x);
+        let z = t.sub(s);
+        let e = s.sub(t.sub(z)).add(x.sub(z));
+        *sum = t;
+        *err = err.add(e);
+    }
+}
+
 /// The compensated sum of `data` as `(sum, error)`: the result is `sum + error`.
 ///
 /// # Safety
@@ -237,23 +257,23 @@ pub(crate) unsafe fn compensated<V: FloatVector, E: Element>(data: &[E]) -> (f64
     unsafe {
         let mut sums = [V::splat(-0.0); COMPENSATED_UNROLL];
         let mut errs = [V::splat(0.0); COMPENSATED_UNROLL];
-        let mut step = |k: usize, x: V| {
-            let s = sums[k];
-            let t = s.add(x);
-            let z = t.sub(s);
-            let e = s.sub(t.sub(z)).add(x.sub(z));
-            sums[k] = t;
-            errs[k] = errs[k].add(e);
-        };
         let mut i = 0;
         while i + COMPENSATED_UNROLL <= vectors {
             for k in 0..COMPENSATED_UNROLL {
-                step(k, E::load(ptr.add((i + k) * V::LANES)));
+                two_sum_step(
+                    &mut sums[k],
+                    &mut errs[k],
+                    E::load(ptr.add((i + k) * V::LANES)),
+                );
             }
             i += COMPENSATED_UNROLL;
         }
         for k in 0..vectors - i {
-            step(k, E::load(ptr.add((i + k) * V::LANES)));
+            two_sum_step(
+                &mut sums[k],
+                &mut errs[k],
+                E::load(ptr.add((i + k) * V::LANES)),
+            );
         }
         let (mut sum, mut err) = (-0.0, 0.0);
         for (s, c) in sums.into_iter().zip(errs) {
@@ -334,6 +354,30 @@ fn sigma(key: u64) -> Option<(f64, u32)> {
     })
 }
 
+/// One vector of an extraction level: `t = σ + x`, `bits(t)` into `sum`, `r = x − (t − σ)` to
+/// `dst` and into `key`. (A function, not a closure: see [`two_sum_step`].)
+///
+/// # Safety
+/// As for [`extract`], for one vector at `src` and `dst`.
+#[inline(always)]
+unsafe fn extract_step<V: FloatVector, E: Element>(
+    src: *const E,
+    dst: *mut f64,
+    sigma: V,
+    sum: &mut V,
+    key: &mut V,
+) {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        let x = E::load::<V>(src);
+        let t = sigma.add(x);
+        let r = x.sub(t.sub(sigma));
+        *sum = sum.add_bits(t);
+        *key = r.max_key(*key);
+        r.store(dst);
+    }
+}
+
 /// One extraction level over `n` whole vectors: the integers `(bits(t) − bits(σ))` summed in
 /// [`EXACT_UNROLL`] lane accumulators that go into `acc` in units of `2^unit` (of 2^-1074), `r`
 /// written to `dst` (which may be `src`). Returns the key of the residuals.
@@ -355,23 +399,17 @@ unsafe fn extract<V: FloatVector, E: Element>(
         let s = V::splat(sigma);
         let mut sums = [V::splat(0.0); EXACT_UNROLL];
         let mut keys = [V::splat(0.0); EXACT_UNROLL];
-        let mut step = |k: usize, i: usize| {
-            let x = E::load::<V>(src.add(i * V::LANES));
-            let t = s.add(x);
-            let r = x.sub(t.sub(s));
-            sums[k] = sums[k].add_bits(t);
-            keys[k] = r.max_key(keys[k]);
-            r.store(dst.add(i * V::LANES));
-        };
         let mut i = 0;
         while i + EXACT_UNROLL <= n {
             for k in 0..EXACT_UNROLL {
-                step(k, i + k);
+                let at = (i + k) * V::LANES;
+                extract_step(src.add(at), dst.add(at), s, &mut sums[k], &mut keys[k]);
             }
             i += EXACT_UNROLL;
         }
         for k in 0..n - i {
-            step(k, i + k);
+            let at = (i + k) * V::LANES;
+            extract_step(src.add(at), dst.add(at), s, &mut sums[k], &mut keys[k]);
         }
         for (k, sum) in sums.into_iter().enumerate() {
             // Vectors that went into accumulator k; each added bits(σ) once too many.
