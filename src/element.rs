@@ -18,7 +18,7 @@ pub enum Mode {
     Fast,
 }
 
-mod sealed {
+pub(crate) mod sealed {
     pub trait Sealed {}
 }
 
@@ -28,6 +28,7 @@ mod sealed {
 /// |---|---|
 /// | `i8`, `i16`, `i32`, `i64`, `isize` | `i128` |
 /// | `u8`, `u16`, `u32`, `u64`, `usize` | `u128` |
+/// | `f64`, `f32`, `half::f16`, `half::bf16` (feature `half`) | `f64`, see [`Mode`] |
 ///
 /// # Guarantee: the result never wraps
 ///

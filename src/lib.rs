@@ -1,4 +1,4 @@
-//! Exact, widening, SIMD sums of integer slices, with run-time CPU dispatch.
+//! Exact, widening, SIMD sums of integer and floating-point slices, with run-time CPU dispatch.
 //!
 //! ```
 //! let bytes = vec![0xffu8; 1 << 20];
@@ -8,12 +8,19 @@
 //! assert_eq!(coresum::sum(&words), -65_537);              // i16 sums come back as i128
 //!
 //! println!("summing with {}", coresum::isa());            // e.g. "avx512"
+//!
+//! let floats = [1e308, 1e308, -1e308, 1e-300];
+//! assert_eq!(coresum::sum(&floats), 1e308);               // correctly rounded exact sum
 //! ```
 //!
 //! - **Exact**: every integer sum is returned in a 128-bit integer that no slice can overflow (see
 //!   [`Summable`]).
 //! - **Fast**: per type and ISA a widening kernel (`psadbw` for bytes, `pmaddwd` for 16-bit, split
 //!   halves for 32-bit, carry counting for 64-bit) with several independent accumulators.
+//! - **Floats** (`f64`, `f32`, `half::f16`, `half::bf16`, summed into an `f64`): [`Mode::Exact`]
+//!   (the default) returns the correctly rounded exact sum, bit-identical on every path and chunking;
+//!   [`Mode::Compensated`] and [`Mode::Fast`] trade accuracy for speed. [`ExactSum`] is the exact
+//!   accumulator itself, mergeable and serialisable.
 //! - **Dispatched at run time**: a default build detects SSE2 / AVX2 / AVX-512 (or uses NEON) once,
 //!   and the environment variable `CORESUM_ISA` can cap the choice (see [`isa`](mod@isa)).
 
@@ -27,10 +34,12 @@ pub mod pool;
 pub mod rayon;
 
 mod element;
+mod float;
 mod kernels;
 mod plan;
 
 pub use element::{Mode, Summable};
+pub use float::{DecodeError, ExactSum};
 pub use isa::{Isa, isa};
 pub use pool::{Cores, Owner, Pool, PoolBuilder, PoolError, SumError, SumTask, default_pool};
 
@@ -81,6 +90,13 @@ pub fn sum_on_with<T: Summable>(
     kernels::Kernels::get(isa)
         .map(|kernels| T::finish(T::partial(kernels, mode, data)))
         .ok_or(IsaUnavailable(isa))
+}
+
+/// The kernel table of `isa`, if available: what the pool hands to [`Summable`]'s hidden chunk
+/// methods. Public only so that tests can split a sum into chunks the way the pool does.
+#[doc(hidden)]
+pub fn chunk_kernels(isa: Isa) -> Option<&'static kernels::Kernels> {
+    kernels::Kernels::get(isa)
 }
 
 /// An ISA path that this build or CPU cannot run.

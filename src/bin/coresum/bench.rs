@@ -78,7 +78,12 @@ fn generate(bytes: usize) -> Vec<u64> {
         .collect()
 }
 
-fn measure<T: Summable, W>(words: &[u64], bytes: usize, pool: &Pool, std_loop: fn(&[T]) -> W) -> Row {
+fn measure<T: Summable, W>(
+    words: &[u64],
+    bytes: usize,
+    pool: &Pool,
+    std_loop: fn(&[T]) -> W,
+) -> Row {
     // SAFETY: u64 storage is aligned for every integer type and integers take any bits.
     let data: &[T] =
         unsafe { std::slice::from_raw_parts(words.as_ptr().cast(), bytes / size_of::<T>()) };
@@ -100,7 +105,11 @@ fn measure<T: Summable, W>(words: &[u64], bytes: usize, pool: &Pool, std_loop: f
                 partials[worker].store(ceiling(part), Ordering::Relaxed);
             })
             .ok();
-            black_box(partials.iter().fold(0u64, |a, p| a.wrapping_add(p.load(Ordering::Relaxed))));
+            black_box(
+                partials
+                    .iter()
+                    .fold(0u64, |a, p| a.wrapping_add(p.load(Ordering::Relaxed))),
+            );
         })),
         std: gbps(best_time(|| {
             black_box(std_loop(black_box(data)));
@@ -117,15 +126,25 @@ pub fn run(args: Args) -> Result<(), String> {
     let size = size / 128 * 128;
     let allowed = coresum::pool::allowed_cores();
     let threads = args.threads.unwrap_or_else(|| {
-        let mut counts: Vec<usize> = (0..).map(|p| 1 << p).take_while(|&n| n < allowed.len()).collect();
+        let mut counts: Vec<usize> = (0..)
+            .map(|p| 1 << p)
+            .take_while(|&n| n < allowed.len())
+            .collect();
         counts.push(allowed.len());
         counts
     });
     if let Some(bad) = threads.iter().find(|&&t| t == 0 || t > allowed.len()) {
-        return Err(format!("--threads {bad}: between 1 and {} (the allowed cores)", allowed.len()));
+        return Err(format!(
+            "--threads {bad}: between 1 and {} (the allowed cores)",
+            allowed.len()
+        ));
     }
     let sizes: Vec<usize> = if args.plot.is_some() {
-        (0..).map(|p| (16 << 10) << (2 * p)).take_while(|&s| s < size).chain([size]).collect()
+        (0..)
+            .map(|p| (16 << 10) << (2 * p))
+            .take_while(|&s| s < size)
+            .chain([size])
+            .collect()
     } else {
         vec![size]
     };
@@ -194,7 +213,11 @@ fn plot(path: &std::path::Path, rows: &[Row], threads: &[usize]) -> Result<(), S
     let error = |e: &dyn std::fmt::Display| format!("cannot draw {}: {e}", path.display());
     let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| error(&e))?;
-    let max_gbps = rows.iter().map(|r| r.coresum.max(r.ceiling)).fold(1.0, f64::max) * 1.1;
+    let max_gbps = rows
+        .iter()
+        .map(|r| r.coresum.max(r.ceiling))
+        .fold(1.0, f64::max)
+        * 1.1;
     let min_size = rows.iter().map(|r| r.bytes).min().unwrap_or(1 << 14) as f64;
     let max_size = rows.iter().map(|r| r.bytes).max().unwrap_or(1 << 20) as f64;
     let mut chart = ChartBuilder::on(&root)

@@ -44,7 +44,10 @@ const TABLE: [(Dtype, &str, &str, usize); 12] = [
 
 impl Dtype {
     fn row(self) -> (Dtype, &'static str, &'static str, usize) {
-        TABLE.into_iter().find(|row| row.0 == self).unwrap_or(TABLE[0])
+        TABLE
+            .into_iter()
+            .find(|row| row.0 == self)
+            .unwrap_or(TABLE[0])
     }
 
     /// Bytes per element.
@@ -66,7 +69,10 @@ impl Dtype {
             .map(|row| row.0)
             .ok_or_else(|| {
                 let names: Vec<&str> = TABLE.iter().map(|row| row.1).collect();
-                format!("unknown dtype {name:?}: expected one of {}", names.join(", "))
+                format!(
+                    "unknown dtype {name:?}: expected one of {}",
+                    names.join(", ")
+                )
             })
     }
 

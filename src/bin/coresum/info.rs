@@ -16,15 +16,28 @@ pub fn run() -> Result<(), String> {
     }
     let allowed = coresum::pool::allowed_cores();
     println!("allowed cores:  {allowed:?}");
-    println!("physical cores: {:?}", coresum::pool::physical_cores(&allowed));
+    println!(
+        "physical cores: {:?}",
+        coresum::pool::physical_cores(&allowed)
+    );
     let caches: Vec<String> = (1..=3)
         .filter_map(|level| {
             coresum::pool::cache_bytes(level).map(|b| format!("L{level} {} KiB", b >> 10))
         })
         .collect();
-    println!("caches (cpu0):  {}", if caches.is_empty() { "unknown".into() } else { caches.join(", ") });
+    println!(
+        "caches (cpu0):  {}",
+        if caches.is_empty() {
+            "unknown".into()
+        } else {
+            caches.join(", ")
+        }
+    );
     for var in ["CORESUM_THREADS", "CORESUM_CORES"] {
-        println!("{var:<15} {}", std::env::var(var).unwrap_or_else(|_| "unset".into()));
+        println!(
+            "{var:<15} {}",
+            std::env::var(var).unwrap_or_else(|_| "unset".into())
+        );
     }
     match coresum::default_pool() {
         Some(pool) => {
@@ -33,8 +46,15 @@ pub fn run() -> Result<(), String> {
                 .iter()
                 .map(|w| w.core.map_or("unpinned".into(), |c| c.to_string()))
                 .collect();
-            println!("default pool:   {} workers on cores [{}]", pool.threads(), cores.join(", "));
-            println!("chunk size:     {} KiB (128-byte aligned boundaries)", pool.chunk_bytes() >> 10);
+            println!(
+                "default pool:   {} workers on cores [{}]",
+                pool.threads(),
+                cores.join(", ")
+            );
+            println!(
+                "chunk size:     {} KiB (128-byte aligned boundaries)",
+                pool.chunk_bytes() >> 10
+            );
             println!(
                 "inline below:   {} KiB blocking, {} KiB async",
                 pool.inline_bytes() >> 10,
@@ -58,7 +78,10 @@ fn features() -> Vec<&'static str> {
                 }
             )*};
         }
-        probe!("sse2", "sse4.1", "avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512dq", "avx512vl");
+        probe!(
+            "sse2", "sse4.1", "avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512dq",
+            "avx512vl"
+        );
     }
     #[cfg(target_arch = "aarch64")]
     {

@@ -29,7 +29,20 @@ macro_rules! element {
         }
     )*};
 }
-element!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64, half::f16, half::bf16);
+element!(
+    i8,
+    i16,
+    i32,
+    i64,
+    u8,
+    u16,
+    u32,
+    u64,
+    f32,
+    f64,
+    half::f16,
+    half::bf16
+);
 
 /// A file to sum: where its elements are and how they are stored.
 pub struct Input {
@@ -51,7 +64,9 @@ pub fn open(
 ) -> Result<Input, String> {
     let name = path.display();
     let file = File::open(path).map_err(|e| format!("cannot open {name}: {e}"))?;
-    let meta = file.metadata().map_err(|e| format!("cannot read {name}: {e}"))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("cannot read {name}: {e}"))?;
     if meta.is_dir() {
         return Err(format!("{name} is a directory"));
     }
@@ -92,9 +107,8 @@ pub fn open(
             count,
         });
     }
-    let dtype = dtype.ok_or_else(|| {
-        format!("{name} is not a .npy file: give its element type with --dtype")
-    })?;
+    let dtype = dtype
+        .ok_or_else(|| format!("{name} is not a .npy file: give its element type with --dtype"))?;
     let body = len
         .checked_sub(offset)
         .filter(|&b| b > 0)
@@ -150,7 +164,11 @@ pub fn view<T: Element>(input: Input) -> Result<Box<dyn AsRef<[T]> + Send + Sync
     let data = map
         .get(input.offset..input.offset + bytes)
         .ok_or("the data runs past the end of the file")?;
-    let native = if cfg!(target_endian = "big") { Endian::Big } else { Endian::Little };
+    let native = if cfg!(target_endian = "big") {
+        Endian::Big
+    } else {
+        Endian::Little
+    };
     let aligned = (data.as_ptr() as usize).is_multiple_of(align_of::<T>());
     if aligned && input.endian == native {
         return Ok(Box::new(Mapped::<T> {

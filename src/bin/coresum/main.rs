@@ -9,7 +9,7 @@ mod input;
 mod npy;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use coresum::{Cores, Mode, Pool, Summable};
+use coresum::{Cores, Mode, Pool};
 use dtype::{Dtype, Endian};
 use input::Element;
 use std::path::PathBuf;
@@ -83,18 +83,54 @@ impl ModeArg {
 macro_rules! with_dtype {
     ($dtype:expr, $t:ident => $body:expr) => {
         match $dtype {
-            Dtype::I8 => { type $t = i8; $body }
-            Dtype::I16 => { type $t = i16; $body }
-            Dtype::I32 => { type $t = i32; $body }
-            Dtype::I64 => { type $t = i64; $body }
-            Dtype::U8 => { type $t = u8; $body }
-            Dtype::U16 => { type $t = u16; $body }
-            Dtype::U32 => { type $t = u32; $body }
-            Dtype::U64 => { type $t = u64; $body }
-            Dtype::F16 => { type $t = half::f16; $body }
-            Dtype::Bf16 => { type $t = half::bf16; $body }
-            Dtype::F32 => { type $t = f32; $body }
-            Dtype::F64 => { type $t = f64; $body }
+            Dtype::I8 => {
+                type $t = i8;
+                $body
+            }
+            Dtype::I16 => {
+                type $t = i16;
+                $body
+            }
+            Dtype::I32 => {
+                type $t = i32;
+                $body
+            }
+            Dtype::I64 => {
+                type $t = i64;
+                $body
+            }
+            Dtype::U8 => {
+                type $t = u8;
+                $body
+            }
+            Dtype::U16 => {
+                type $t = u16;
+                $body
+            }
+            Dtype::U32 => {
+                type $t = u32;
+                $body
+            }
+            Dtype::U64 => {
+                type $t = u64;
+                $body
+            }
+            Dtype::F16 => {
+                type $t = half::f16;
+                $body
+            }
+            Dtype::Bf16 => {
+                type $t = half::bf16;
+                $body
+            }
+            Dtype::F32 => {
+                type $t = f32;
+                $body
+            }
+            Dtype::F64 => {
+                type $t = f64;
+                $body
+            }
         }
     };
 }
@@ -102,7 +138,7 @@ pub(crate) use with_dtype;
 
 /// A sum printed the way the command line promises: integers in full, floats as the shortest
 /// string that reads back to the same value (`nan`, `inf`, `-inf`, `-0.0` spelled so).
-pub trait Printable {
+pub(crate) trait Printable {
     fn print(&self) -> String;
 }
 
@@ -123,7 +159,11 @@ impl Printable for f64 {
         if self.is_nan() {
             "nan".into()
         } else if self.is_infinite() {
-            if *self > 0.0 { "inf".into() } else { "-inf".into() }
+            if *self > 0.0 {
+                "inf".into()
+            } else {
+                "-inf".into()
+            }
         } else {
             // `Debug` is the shortest round-trip form, with an exponent where it is shorter.
             format!("{self:?}")
@@ -132,7 +172,7 @@ impl Printable for f64 {
 }
 
 /// The pool a command runs on: the default one, or one built from --threads / --cores.
-pub fn pool_for(threads: Option<usize>, cores: Option<&str>) -> Result<PoolRef, String> {
+pub(crate) fn pool_for(threads: Option<usize>, cores: Option<&str>) -> Result<PoolRef, String> {
     if threads.is_none() && cores.is_none() {
         return coresum::default_pool()
             .map(PoolRef::Default)
@@ -150,7 +190,7 @@ pub fn pool_for(threads: Option<usize>, cores: Option<&str>) -> Result<PoolRef, 
 }
 
 /// A pool the command either owns or borrows (the process-wide default).
-pub enum PoolRef {
+pub(crate) enum PoolRef {
     Default(&'static Pool),
     Own(Pool),
 }
@@ -245,9 +285,16 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Sum { file, dtype, be, offset, mode, threads, cores, json } => {
-            sum_command(file, dtype, be, offset, mode, threads, cores, json)
-        }
+        Command::Sum {
+            file,
+            dtype,
+            be,
+            offset,
+            mode,
+            threads,
+            cores,
+            json,
+        } => sum_command(file, dtype, be, offset, mode, threads, cores, json),
         Command::Bench(args) => bench::run(args),
         Command::Info => info::run(),
     };

@@ -26,7 +26,12 @@ impl Header {
         self.shape
             .iter()
             .try_fold(1usize, |n, &d| n.checked_mul(d))
-            .ok_or_else(|| format!("shape {:?} has more elements than fit in memory", self.shape))
+            .ok_or_else(|| {
+                format!(
+                    "shape {:?} has more elements than fit in memory",
+                    self.shape
+                )
+            })
     }
 }
 
@@ -38,7 +43,7 @@ pub fn parse(file: &[u8]) -> Result<Header, String> {
         return Err("not a .npy file (no \\x93NUMPY magic)".into());
     }
     let (major, minor) = (file[6], file[7]);
-    let (len, start) = match major {
+    let (len, start): (usize, usize) = match major {
         1 => (usize::from(u16::from_le_bytes([file[8], file[9]])), 10),
         2 | 3 => {
             let bytes = file.get(8..12).ok_or("truncated .npy header")?;
@@ -51,8 +56,8 @@ pub fn parse(file: &[u8]) -> Result<Header, String> {
         .checked_add(len)
         .filter(|&end| end <= file.len())
         .ok_or("truncated .npy header")?;
-    let text = std::str::from_utf8(&file[start..end])
-        .map_err(|_| "the .npy header is not valid UTF-8")?;
+    let text =
+        std::str::from_utf8(&file[start..end]).map_err(|_| "the .npy header is not valid UTF-8")?;
     if major < 3 && !text.is_ascii() {
         return Err("the .npy header is not ASCII (required before version 3.0)".into());
     }
@@ -75,7 +80,8 @@ struct Dict {
 
 impl Dict {
     fn parse(text: &str) -> Result<Dict, String> {
-        let malformed = |what: &str| format!("malformed .npy header ({what}): {:?}", text.trim_end());
+        let malformed =
+            |what: &str| format!("malformed .npy header ({what}): {:?}", text.trim_end());
         let body = text
             .trim_end()
             .strip_prefix('{')
@@ -88,7 +94,9 @@ impl Dict {
             if lexer.rest.is_empty() {
                 break;
             }
-            let key = lexer.string().ok_or_else(|| malformed("expected a quoted key"))?;
+            let key = lexer
+                .string()
+                .ok_or_else(|| malformed("expected a quoted key"))?;
             lexer.expect(':').ok_or_else(|| malformed("expected ':'"))?;
             match key.as_str() {
                 "descr" => {
@@ -97,8 +105,20 @@ impl Dict {
                     })?;
                     descr = Some(value);
                 }
-                "fortran_order" => fortran_order = Some(lexer.boolean().ok_or_else(|| malformed("'fortran_order' must be True or False"))?),
-                "shape" => shape = Some(lexer.tuple().ok_or_else(|| malformed("'shape' must be a tuple of integers"))?),
+                "fortran_order" => {
+                    fortran_order = Some(
+                        lexer
+                            .boolean()
+                            .ok_or_else(|| malformed("'fortran_order' must be True or False"))?,
+                    )
+                }
+                "shape" => {
+                    shape = Some(
+                        lexer
+                            .tuple()
+                            .ok_or_else(|| malformed("'shape' must be a tuple of integers"))?,
+                    )
+                }
                 other => return Err(malformed(&format!("unknown key {other:?}"))),
             }
             lexer.skip_space();
@@ -136,7 +156,11 @@ impl Lexer<'_> {
     /// A string in single or double quotes, without escapes.
     fn string(&mut self) -> Option<String> {
         self.skip_space();
-        let quote = self.rest.chars().next().filter(|&c| c == '\'' || c == '"')?;
+        let quote = self
+            .rest
+            .chars()
+            .next()
+            .filter(|&c| c == '\'' || c == '"')?;
         let inner = &self.rest[1..];
         let end = inner.find(quote)?;
         let value = &inner[..end];
@@ -168,7 +192,10 @@ impl Lexer<'_> {
                 self.rest = rest;
                 return Some(items);
             }
-            let digits = self.rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(self.rest.len());
+            let digits = self
+                .rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(self.rest.len());
             if digits == 0 {
                 return None;
             }
@@ -190,15 +217,28 @@ impl Lexer<'_> {
 pub fn write_header(descr: &str, shape: &[usize]) -> Vec<u8> {
     let shape = match shape {
         [one] => format!("({one},)"),
-        dims => format!("({})", dims.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")),
+        dims => format!(
+            "({})",
+            dims.iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     };
     let mut dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
     let unpadded = 10 + dict.len() + 1;
-    dict.extend(std::iter::repeat_n(' ', unpadded.next_multiple_of(64) - unpadded));
+    dict.extend(std::iter::repeat_n(
+        ' ',
+        unpadded.next_multiple_of(64) - unpadded,
+    ));
     dict.push('\n');
     let mut out = MAGIC.to_vec();
     out.extend([1, 0]);
-    out.extend(u16::try_from(dict.len()).expect("short header").to_le_bytes());
+    out.extend(
+        u16::try_from(dict.len())
+            .expect("short header")
+            .to_le_bytes(),
+    );
     out.extend(dict.bytes());
     out
 }
@@ -259,7 +299,11 @@ mod tests {
             b"\x93NUMPY\x01\x00\x08\x00{'\xc3\xa9':1}",
         ];
         for (i, file) in bad.iter().enumerate() {
-            assert!(parse(file).is_err(), "case {i} parsed: {:?}", String::from_utf8_lossy(file));
+            assert!(
+                parse(file).is_err(),
+                "case {i} parsed: {:?}",
+                String::from_utf8_lossy(file)
+            );
         }
         let huge = write_header("<i8", &[usize::MAX, 2]);
         assert!(parse(&huge).unwrap().count().is_err());

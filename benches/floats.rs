@@ -1,0 +1,151 @@
+//! One-thread throughput of the floating-point sums, with their peers in the same run.
+//!
+//! Data: random signs, random mantissas and exponents uniform in 2^-32 .. 2^32 (the `narrow` sets,
+//! typical data), or over the whole finite range (`wide`, the exact path's worst case). 256 KiB per
+//! slice (in L2), plus 1 Mi `f64` (8 MiB) for the comparison with Python's `math.fsum`
+//! (`scripts/fsum.py` generates the very same values).
+//!
+//! - `exact`, `compensated`, `fast`: `coresum::sum_with` on the dispatched path; `exact/<isa>`:
+//!   each available path forced;
+//! - `unrolled8`: a hand-unrolled loop with 8 `f64` accumulators (`f32` widened), compiled inside a
+//!   `#[target_feature(enable = "avx2,fma")]` wrapper where the CPU has them;
+//! - `xsum`: the `xsum` crate's `XsumAuto` (Neal's superaccumulators, f64 only);
+//! - `accurate`: the `accurate` crate's `OnlineExactSum` (Zhu–Hayes, f64 only).
+
+use accurate::sum::OnlineExactSum;
+use accurate::traits::SumWithAccumulator;
+use coresum::{Isa, Mode};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use std::hint::black_box;
+use std::time::Duration;
+use xsum::Xsum;
+
+/// xorshift64*: the same sequence as `scripts/fsum.py`.
+fn values(len: usize, whole_range: bool) -> Vec<f64> {
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    (0..len)
+        .map(|_| {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            let r = state.wrapping_mul(0x2545_f491_4f6c_dd1d);
+            let exponent = if whole_range {
+                (r >> 32) % 2047
+            } else {
+                1023 - 32 + (r >> 32) % 65
+            };
+            f64::from_bits((r & (1 << 63)) | exponent << 52 | (r & ((1 << 52) - 1)))
+        })
+        .collect()
+}
+
+/// The 8-accumulator loop, generic over the input (widened to f64).
+#[inline(always)]
+fn unrolled8<T: Copy + Into<f64>>(data: &[T]) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let mut chunks = data.chunks_exact(8);
+    for chunk in &mut chunks {
+        for k in 0..8 {
+            acc[k] += chunk[k].into();
+        }
+    }
+    let tail: f64 = chunks.remainder().iter().map(|&x| x.into()).sum();
+    ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])) + tail
+}
+
+macro_rules! native_unrolled8 {
+    ($($name:ident($t:ty);)*) => {$(
+        fn $name() -> fn(&[$t]) -> f64 {
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx2,fma")]
+            fn avx2(data: &[$t]) -> f64 {
+                unrolled8(data)
+            }
+            #[cfg(target_arch = "x86_64")]
+            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+                // SAFETY: the CPU has AVX2 and FMA (checked above).
+                return |data| unsafe { avx2(data) };
+            }
+            unrolled8::<$t>
+        }
+    )*};
+}
+
+native_unrolled8! {
+    unrolled8_f64(f64);
+    unrolled8_f32(f32);
+}
+
+fn modes<T: coresum::Summable<Output = f64>>(
+    c: &mut Criterion,
+    group: &str,
+    data: &[T],
+    native: fn(&[T]) -> f64,
+    peers: Option<&[f64]>,
+) {
+    let mut g = c.benchmark_group(group);
+    g.throughput(Throughput::Bytes(size_of_val(data) as u64));
+    for (name, mode) in [
+        ("exact", Mode::Exact),
+        ("compensated", Mode::Compensated),
+        ("fast", Mode::Fast),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter(|| coresum::sum_with(black_box(data), mode))
+        });
+    }
+    for isa in Isa::available() {
+        g.bench_with_input(BenchmarkId::new("exact", isa), &isa, |b, &isa| {
+            b.iter(|| coresum::sum_on_with(isa, black_box(data), Mode::Exact))
+        });
+    }
+    g.bench_function("unrolled8", |b| b.iter(|| native(black_box(data))));
+    if let Some(wide) = peers {
+        g.bench_function("xsum", |b| {
+            b.iter(|| {
+                let mut acc = xsum::XsumAuto::new();
+                acc.add_list(black_box(wide));
+                acc.sum()
+            })
+        });
+        g.bench_function("accurate", |b| {
+            b.iter(|| {
+                black_box(wide)
+                    .iter()
+                    .copied()
+                    .sum_with_accumulator::<OnlineExactSum<f64>>()
+            })
+        });
+    }
+    g.finish();
+}
+
+fn floats(c: &mut Criterion) {
+    eprintln!("coresum path: {}", coresum::isa());
+    const BYTES: usize = 256 << 10;
+    let narrow = values(BYTES / 8, false);
+    let wide = values(BYTES / 8, true);
+    let narrow32: Vec<f32> = values(BYTES / 4, false).iter().map(|&x| x as f32).collect();
+    modes(c, "f64/256KiB", &narrow, unrolled8_f64(), Some(&narrow));
+    modes(c, "f64-wide/256KiB", &wide, unrolled8_f64(), Some(&wide));
+    modes(c, "f32/256KiB", &narrow32, unrolled8_f32(), None);
+
+    let million = values(1 << 20, false);
+    let mut g = c.benchmark_group("f64/1Mi");
+    g.throughput(Throughput::Bytes(size_of_val(&million[..]) as u64));
+    g.bench_function("exact", |b| {
+        b.iter(|| coresum::sum(black_box(&million[..])))
+    });
+    g.finish();
+    eprintln!("f64/1Mi exact sum: {:e}", coresum::sum(&million[..]));
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1))
+        .sample_size(20);
+    targets = floats
+}
+criterion_main!(benches);

@@ -1,0 +1,436 @@
+//! Floating-point sums: [`Summable`] for `f64`, `f32` and (feature `half`) `half::f16` and
+//! `half::bf16`, all returned as `f64`, in the three [`Mode`]s, plus the public exact accumulator
+//! [`ExactSum`].
+//!
+//! - [`Mode::Exact`]: the correctly rounded (nearest, ties to even) exact sum. Blocks are split
+//!   against their largest exponent so that their high parts add up exactly in SIMD lanes; a
+//!   small superaccumulator (Neal, arXiv:1505.05571) takes those lane sums and whatever the lanes
+//!   cannot hold. The result is bit-identical for any chunking, thread count, ISA path or machine.
+//!   See `generic.rs` (algorithm) and `exact.rs` (accumulator, rounding, IEEE rules).
+//! - [`Mode::Compensated`]: Ogita–Rump–Oishi Sum2 in SIMD lanes;
+//!   `|result − Σx| ≤ 2^-53·|Σx| + γ(n−1)²·Σ|x|` with `γ(k) = k·2^-53 / (1 − k·2^-53)`, barring
+//!   overflow.
+//! - [`Mode::Fast`]: plain IEEE additions in several SIMD accumulators (`f32` widened to `f64`).
+//!
+//! Compensated and Fast results depend only on the chunk contents and the ISA path (the lane
+//! layout), never on thread count; NaN and infinities follow IEEE addition in every mode (in the
+//! rounded modes an intermediate overflow can also give an infinity). An empty sum is +0.0 and a sum
+//! of only −0.0 is −0.0 in every mode.
+//!
+//! Layers, as in `kernels`: `generic.rs` holds each algorithm once over a `FloatVector` trait;
+//! `portable.rs` (also used for SSE2 and NEON) and `x86_64::{avx2, avx512}` implement it and
+//! instantiate it per element type inside `#[inline(never)]` functions named after ISA, type and
+//! mode (`coresum::float::x86_64::avx2::sum_f64_exact`). The ISA is the one of the `&Kernels` the
+//! caller holds, which proves that the CPU supports it.
+
+mod exact;
+pub(crate) mod generic;
+mod portable;
+#[cfg(coresum_x86)]
+mod x86_64;
+
+pub use exact::{DecodeError, ExactSum};
+
+use crate::element::{Mode, Summable, sealed::Sealed};
+use crate::isa::Isa;
+use crate::kernels::Kernels;
+use generic::{Element, two_sum};
+
+/// One element type's kernels on one ISA.
+pub(crate) struct TypeKernels<T> {
+    fast: unsafe fn(&[T]) -> f64,
+    compensated: unsafe fn(&[T]) -> (f64, f64),
+    exact: unsafe fn(&mut ExactSum, &[T]),
+}
+
+/// The float kernels of one ISA.
+pub(crate) struct FloatKernels {
+    f64: TypeKernels<f64>,
+    f32: TypeKernels<f32>,
+}
+
+/// The float kernels of the ISA whose integer `kernels` the caller holds.
+fn table(kernels: &Kernels) -> &'static FloatKernels {
+    match kernels.isa {
+        #[cfg(coresum_x86)]
+        Isa::Avx2 => &x86_64::avx2::KERNELS,
+        #[cfg(coresum_x86)]
+        Isa::Avx512 => &x86_64::avx512::KERNELS,
+        _ => &portable::KERNELS,
+    }
+}
+
+/// Defines, inside an ISA module, the six named, non-inlined float kernels and its `KERNELS`
+/// table. `$vector` implements `generic::FloatVector`; `$features` are the target features it needs
+/// (none for the portable path).
+macro_rules! float_kernels {
+    ($vector:ty $(, $features:literal)?) => {
+        $crate::float::float_kernels!(@type [$(#[target_feature(enable = $features)])?] $vector;
+            f64: sum_f64_fast, sum_f64_compensated, sum_f64_exact);
+        $crate::float::float_kernels!(@type [$(#[target_feature(enable = $features)])?] $vector;
+            f32: sum_f32_fast, sum_f32_compensated, sum_f32_exact);
+
+        pub(crate) static KERNELS: $crate::float::FloatKernels = $crate::float::FloatKernels {
+            f64: $crate::float::TypeKernels {
+                fast: sum_f64_fast,
+                compensated: sum_f64_compensated,
+                exact: sum_f64_exact,
+            },
+            f32: $crate::float::TypeKernels {
+                fast: sum_f32_fast,
+                compensated: sum_f32_compensated,
+                exact: sum_f32_exact,
+            },
+        };
+    };
+    (@type [$($attr:tt)*] $vector:ty; $t:ty: $fast:ident, $compensated:ident, $exact:ident) => {
+        #[doc = concat!("The fast sum of `", stringify!($t), "` elements, on this module's ISA.")]
+        ///
+        /// # Safety
+        /// The running CPU must support this module's ISA.
+        $($attr)*
+        #[inline(never)]
+        pub(crate) unsafe fn $fast(data: &[$t]) -> f64 {
+            // SAFETY: the caller vouches for the ISA, as this function's contract says.
+            unsafe { $crate::float::generic::fast::<$vector, $t>(data) }
+        }
+
+        #[doc = concat!("The compensated sum of `", stringify!($t), "` elements as (sum, error).")]
+        ///
+        /// # Safety
+        /// The running CPU must support this module's ISA.
+        $($attr)*
+        #[inline(never)]
+        pub(crate) unsafe fn $compensated(data: &[$t]) -> (f64, f64) {
+            // SAFETY: the caller vouches for the ISA, as this function's contract says.
+            unsafe { $crate::float::generic::compensated::<$vector, $t>(data) }
+        }
+
+        #[doc = concat!("Adds `", stringify!($t), "` elements to an exact accumulator.")]
+        ///
+        /// # Safety
+        /// The running CPU must support this module's ISA.
+        $($attr)*
+        #[inline(never)]
+        pub(crate) unsafe fn $exact(acc: &mut $crate::float::ExactSum, data: &[$t]) {
+            // SAFETY: the caller vouches for the ISA, as this function's contract says.
+            unsafe { $crate::float::generic::exact::<$vector, $t>(acc, data) }
+        }
+    };
+}
+pub(crate) use float_kernels;
+
+/// The element types with their own kernels.
+trait Direct: Element + 'static {
+    fn select(table: &'static FloatKernels) -> &'static TypeKernels<Self>;
+}
+
+impl Direct for f64 {
+    fn select(table: &'static FloatKernels) -> &'static TypeKernels<f64> {
+        &table.f64
+    }
+}
+
+impl Direct for f32 {
+    fn select(table: &'static FloatKernels) -> &'static TypeKernels<f32> {
+        &table.f32
+    }
+}
+
+/// The partial sum of a chunk of floats, in the chunk's [`Mode`].
+///
+/// Public only because [`Summable`] names it; it cannot be named outside the crate.
+#[derive(Clone, Debug)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one partial per chunk, kept on the stack: boxing would allocate per chunk"
+)]
+pub enum FloatPartial {
+    /// The exact sum so far.
+    Exact(ExactSum),
+    /// A plain IEEE sum; `nonempty` tells an empty sum (+0.0) from a sum of −0.0.
+    Fast { sum: f64, nonempty: bool },
+    /// `sum + err` approximates the sum with Sum2's error bound.
+    Compensated { sum: f64, err: f64, nonempty: bool },
+}
+
+impl FloatPartial {
+    /// The partial of an empty chunk.
+    fn empty(mode: Mode) -> Self {
+        match mode {
+            Mode::Exact => FloatPartial::Exact(ExactSum::new()),
+            Mode::Fast => FloatPartial::Fast {
+                sum: -0.0,
+                nonempty: false,
+            },
+            Mode::Compensated => FloatPartial::Compensated {
+                sum: -0.0,
+                err: 0.0,
+                nonempty: false,
+            },
+        }
+    }
+
+    /// Appends the partial of the next chunk. Both come from the same mode in any sum coresum
+    /// runs; partials of different modes are combined exactly, value by value, without panicking.
+    fn merge(&mut self, next: FloatPartial) {
+        use FloatPartial::*;
+        match (&mut *self, next) {
+            (Exact(acc), Exact(next)) => acc.merge(&next),
+            (
+                Fast { sum, nonempty },
+                Fast {
+                    sum: s,
+                    nonempty: n,
+                },
+            ) => {
+                *sum += s;
+                *nonempty |= n;
+            }
+            (
+                Compensated { sum, err, nonempty },
+                Compensated {
+                    sum: s,
+                    err: e,
+                    nonempty: n,
+                },
+            ) => {
+                let (t, rounding) = two_sum(*sum, s);
+                *sum = t;
+                *err += rounding + e;
+                *nonempty |= n;
+            }
+            (_, next) => {
+                let mut acc =
+                    core::mem::replace(self, FloatPartial::empty(Mode::Fast)).into_exact();
+                acc.merge(&next.into_exact());
+                *self = Exact(acc);
+            }
+        }
+    }
+
+    /// The partial as an exact sum of the values it holds.
+    fn into_exact(self) -> ExactSum {
+        let mut acc = ExactSum::new();
+        match self {
+            FloatPartial::Exact(exact) => return exact,
+            FloatPartial::Fast { sum, nonempty } => {
+                if nonempty {
+                    acc.add(sum);
+                }
+            }
+            FloatPartial::Compensated { sum, err, nonempty } => {
+                if nonempty {
+                    acc.add(sum);
+                    if sum.is_finite() {
+                        acc.add(err);
+                    }
+                }
+            }
+        }
+        acc
+    }
+
+    fn finish(self) -> f64 {
+        match self {
+            FloatPartial::Exact(acc) => acc.finish(),
+            FloatPartial::Fast { sum, nonempty } => {
+                if nonempty {
+                    sum
+                } else {
+                    0.0
+                }
+            }
+            FloatPartial::Compensated { sum, err, nonempty } => {
+                if !nonempty {
+                    0.0
+                } else if !sum.is_finite() || err == 0.0 {
+                    // An infinity or NaN follows IEEE addition (the error term is meaningless
+                    // then); a zero error must not turn a −0.0 sum into +0.0.
+                    sum
+                } else {
+                    sum + err
+                }
+            }
+        }
+    }
+}
+
+/// The partial of one chunk of a type with its own kernels.
+#[inline]
+fn direct_partial<T: Direct>(kernels: &Kernels, mode: Mode, data: &[T]) -> FloatPartial {
+    let k = T::select(table(kernels));
+    let nonempty = !data.is_empty();
+    // SAFETY: a `&Kernels` is only handed out by `Kernels::get`, after checking that the running
+    // CPU supports `kernels.isa`, and `table` picks the float kernels of that same ISA (the
+    // AVX-512 path's check covers AVX-512 F).
+    unsafe {
+        match mode {
+            Mode::Exact => {
+                let mut acc = ExactSum::new();
+                (k.exact)(&mut acc, data);
+                FloatPartial::Exact(acc)
+            }
+            Mode::Compensated => {
+                let (sum, err) = (k.compensated)(data);
+                FloatPartial::Compensated { sum, err, nonempty }
+            }
+            Mode::Fast => FloatPartial::Fast {
+                sum: (k.fast)(data),
+                nonempty,
+            },
+        }
+    }
+}
+
+/// `ExactSum::add_slice`: the exact kernel of the process-wide path.
+fn add_slice_exact<T: Direct>(acc: &mut ExactSum, data: &[T]) {
+    let kernels = Kernels::active();
+    // SAFETY: as in `direct_partial`: `Kernels::active` returns a table the CPU supports.
+    unsafe { (T::select(table(kernels)).exact)(acc, data) }
+}
+
+macro_rules! summable_float {
+    ($($t:ty => $partial:expr;)*) => {$(
+        impl Sealed for $t {}
+
+        impl Summable for $t {
+            type Output = f64;
+            type Partial = FloatPartial;
+
+            #[inline]
+            fn partial(kernels: &Kernels, mode: Mode, data: &[Self]) -> FloatPartial {
+                $partial(kernels, mode, data)
+            }
+
+            #[inline]
+            fn merge(into: &mut FloatPartial, next: FloatPartial) {
+                into.merge(next);
+            }
+
+            #[inline]
+            fn finish(partial: FloatPartial) -> f64 {
+                partial.finish()
+            }
+        }
+    )*};
+}
+
+summable_float! {
+    f64 => direct_partial::<f64>;
+    f32 => direct_partial::<f32>;
+}
+
+#[cfg(feature = "half")]
+mod half_types {
+    //! `half::f16` and `half::bf16`: converted (exactly) to `f32` a block at a time, then summed
+    //! by the `f32` kernels. The blocks start at the chunk's start, so results still depend only
+    //! on the chunk contents.
+
+    use super::{FloatPartial, Kernels, Mode, Sealed, Summable, direct_partial};
+    use half::slice::HalfFloatSliceExt;
+
+    /// Elements converted per step: 4 KiB of `f32` on the stack.
+    const CONVERT_BLOCK: usize = 1024;
+
+    fn converted_partial<T>(kernels: &Kernels, mode: Mode, data: &[T]) -> FloatPartial
+    where
+        [T]: HalfFloatSliceExt,
+    {
+        let mut buf = [0f32; CONVERT_BLOCK];
+        let mut partial = FloatPartial::empty(mode);
+        for block in data.chunks(CONVERT_BLOCK) {
+            let buf = &mut buf[..block.len()];
+            // Lengths match by construction, so this cannot panic.
+            block.convert_to_f32_slice(buf);
+            partial.merge(direct_partial(kernels, mode, buf));
+        }
+        partial
+    }
+
+    summable_float! {
+        half::f16 => converted_partial::<half::f16>;
+        half::bf16 => converted_partial::<half::bf16>;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Small cases of every mode on every available path, cheap enough for Miri (which runs the
+    //! portable path only). The property tests live in `tests/exact_float.rs`.
+    use crate::{Isa, Mode, sum_on_with};
+
+    fn bits(isa: Isa, data: &[f64], mode: Mode) -> u64 {
+        sum_on_with(isa, data, mode).unwrap().to_bits()
+    }
+
+    #[test]
+    fn signed_zeros_and_specials_in_every_mode() {
+        for isa in Isa::available() {
+            for mode in [Mode::Exact, Mode::Compensated, Mode::Fast] {
+                for n in [0, 1, 3, 9, 40] {
+                    let zeros = vec![-0.0; n];
+                    let expected = if n == 0 { 0 } else { (-0f64).to_bits() };
+                    assert_eq!(bits(isa, &zeros, mode), expected, "{isa} {mode:?} {n}");
+                    let mut data = vec![1.5; n + 1];
+                    data[n] = f64::INFINITY;
+                    assert_eq!(bits(isa, &data, mode), f64::INFINITY.to_bits());
+                    data[n / 2] = f64::NEG_INFINITY;
+                    let both = f64::from_bits(bits(isa, &data, mode));
+                    assert!(both.is_nan() || n == 0, "{isa} {mode:?} {n}");
+                    data[0] = f64::NAN;
+                    assert!(f64::from_bits(bits(isa, &data, mode)).is_nan());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn exact_small_cases() {
+        for isa in Isa::available() {
+            let mut data: Vec<f64> = (0..70).map(|i| f64::from(i) * 0.1 - 3.0).collect();
+            data.extend([
+                1e16,
+                1.0,
+                -1e16,
+                1e308,
+                1e308,
+                -1e308,
+                -1e308,
+                2f64.powi(-1074),
+            ]);
+            let mut acc = crate::ExactSum::new();
+            data.iter().for_each(|&x| acc.add(x));
+            for start in 0..5 {
+                let slice = &data[start..];
+                let mut expected = crate::ExactSum::new();
+                slice.iter().for_each(|&x| expected.add(x));
+                let want = expected.finish().to_bits();
+                assert_eq!(bits(isa, slice, Mode::Exact), want, "{isa} {start}");
+                let narrow: Vec<f32> = slice.iter().map(|&x| x as f32).collect();
+                let mut expected = crate::ExactSum::new();
+                narrow.iter().for_each(|&x| expected.add(f64::from(x)));
+                let got = sum_on_with(isa, &narrow, Mode::Exact).unwrap();
+                assert_eq!(
+                    got.to_bits(),
+                    expected.finish().to_bits(),
+                    "{isa} f32 {start}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn compensated_beats_cancellation() {
+        for isa in Isa::available() {
+            for data in [&[1e16, 1.0, -1e16][..], &[1.0, 1e100, 1.0, -1e100, 0.5]] {
+                let got = sum_on_with(isa, data, Mode::Compensated).unwrap();
+                assert_eq!(
+                    got,
+                    data.iter().filter(|x: &&f64| x.abs() < 2.0).sum::<f64>(),
+                    "{isa}"
+                );
+            }
+        }
+    }
+}
