@@ -61,11 +61,12 @@ impl Dtype {
         if numpy.is_empty() { name } else { numpy }
     }
 
-    /// Parses a `--dtype` name (`i32`) or a NumPy code (`i4`).
+    /// Parses a `--dtype` name: Rust's (`i8` is one byte). NumPy's codes are not accepted here,
+    /// since NumPy's `i8` is eight bytes.
     pub fn from_name(name: &str) -> Result<Dtype, String> {
         TABLE
             .into_iter()
-            .find(|&(_, cli, numpy, _)| cli == name || (!numpy.is_empty() && numpy == name))
+            .find(|&(_, cli, _, _)| cli == name)
             .map(|row| row.0)
             .ok_or_else(|| {
                 let names: Vec<&str> = TABLE.iter().map(|row| row.1).collect();
@@ -120,7 +121,8 @@ mod tests {
     #[test]
     fn names_and_codes() {
         assert_eq!(Dtype::from_name("i32"), Ok(Dtype::I32));
-        assert_eq!(Dtype::from_name("i4"), Ok(Dtype::I32));
+        assert_eq!(Dtype::from_name("i8"), Ok(Dtype::I8));
+        assert!(Dtype::from_name("i4").is_err());
         assert_eq!(Dtype::from_name("bf16"), Ok(Dtype::Bf16));
         assert!(Dtype::from_name("i128").is_err());
         assert_eq!(Dtype::from_descr(">f8"), Ok((Dtype::F64, Endian::Big)));

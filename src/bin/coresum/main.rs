@@ -28,7 +28,7 @@ enum Command {
     /// Sum the elements of a .npy file, or of a raw binary file given --dtype.
     Sum {
         file: PathBuf,
-        /// Element type of a raw file: i8 i16 i32 i64 u8 u16 u32 u64 f16 bf16 f32 f64 (or i4, f8…).
+        /// Element type of a raw file: i8 i16 i32 i64 u8 u16 u32 u64 f16 bf16 f32 f64.
         #[arg(long)]
         dtype: Option<String>,
         /// Raw data is big-endian (default little-endian).
