@@ -542,7 +542,13 @@ impl fmt::Debug for Pool {
 /// modes give the same bits either way).
 pub(crate) fn sum_inline<T: Summable>(data: &[T], mode: Mode) -> T::Output {
     let kernels = Kernels::active();
-    let plan = ChunkPlan::new(data, chunk_bytes());
+    let chunk_bytes = chunk_bytes();
+    if size_of_val(data) <= chunk_bytes {
+        // The grid's first chunk runs from the start to one chunk past the first 128-byte
+        // boundary: a slice of at most one chunk is that chunk.
+        return T::finish(T::partial(kernels, mode, data));
+    }
+    let plan = ChunkPlan::new(data, chunk_bytes);
     let mut chunks = (0..plan.count()).map(|i| T::partial(kernels, mode, &data[plan.range(i)]));
     let mut total = chunks
         .next()
