@@ -169,10 +169,11 @@ const FAST_UNROLL: usize = 8;
 const COMPENSATED_UNROLL: usize = 4;
 /// Independent accumulators per extraction level of the exact sum.
 const EXACT_UNROLL: usize = 4;
-/// Elements per exact block: a power of two; its residual buffer (16 KiB) stays in L1.
-pub(crate) const BLOCK: usize = 2048;
+/// Elements per exact block: the residual buffer (16 KiB) stays in L1, and a lane total of one
+/// level (at most `BLOCK / 4` terms below 2^50 units) stays far below 2^63.
+const BLOCK: usize = 2048;
 /// Extraction levels before the remaining residuals go to the superaccumulator one by one.
-pub(crate) const LEVELS: usize = 4;
+const LEVELS: usize = 4;
 
 /// Adds `acc[k + w]` into `acc[k]` for halving `w`: a fixed tree, so a fixed result.
 #[inline(always)]

@@ -32,7 +32,6 @@ mod x86_64;
 pub use exact::{DecodeError, ExactSum};
 
 use crate::element::{Mode, Summable, sealed::Sealed};
-use crate::isa::Isa;
 use crate::kernels::Kernels;
 use generic::{Element, two_sum};
 
@@ -53,9 +52,9 @@ pub(crate) struct FloatKernels {
 fn table(kernels: &Kernels) -> &'static FloatKernels {
     match kernels.isa {
         #[cfg(coresum_x86)]
-        Isa::Avx2 => &x86_64::avx2::KERNELS,
+        crate::Isa::Avx2 => &x86_64::avx2::KERNELS,
         #[cfg(coresum_x86)]
-        Isa::Avx512 => &x86_64::avx512::KERNELS,
+        crate::Isa::Avx512 => &x86_64::avx512::KERNELS,
         _ => &portable::KERNELS,
     }
 }
@@ -397,7 +396,7 @@ mod tests {
                 1e308,
                 -1e308,
                 -1e308,
-                2f64.powi(-1074),
+                f64::from_bits(1),
             ]);
             let mut acc = crate::ExactSum::new();
             data.iter().for_each(|&x| acc.add(x));
