@@ -152,7 +152,10 @@ mod tests {
             check(&bytes[offset..], 4096);
             check(&bytes[offset..offset + 300], 128);
             // A slice of at most one chunk is a single chunk (the pool's inline shortcut).
-            assert_eq!(ChunkPlan::new(&bytes[offset..offset + 4096], 4096).count(), 1);
+            assert_eq!(
+                ChunkPlan::new(&bytes[offset..offset + 4096], 4096).count(),
+                1
+            );
         }
     }
 

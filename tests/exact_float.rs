@@ -4,6 +4,9 @@
 //! ones, random chunkings merged in order (as the pool does), NaN/infinity placements, signed zeros,
 //! `f32`/`f16`/`bf16` inputs, and `ExactSum`'s byte format.
 
+mod common;
+
+use common::Placed;
 use coresum::{ExactSum, Isa, Mode, Summable, chunk_kernels, sum_on_with};
 use proptest::prelude::*;
 use proptest::test_runner::TestRng;
@@ -154,42 +157,6 @@ fn canon(x: f64) -> u64 {
 
 // ---------------------------------------------------------------------------------------------
 // Placement and chunking.
-
-#[repr(C, align(128))]
-#[derive(Clone, Copy)]
-struct Line([u8; 128]);
-
-/// `values` copied into 128-byte-aligned storage, `offset` elements in.
-struct Placed<T> {
-    storage: Vec<Line>,
-    offset: usize,
-    len: usize,
-    _t: std::marker::PhantomData<T>,
-}
-
-impl<T: Copy> Placed<T> {
-    fn new(values: &[T], offset: usize) -> Self {
-        let bytes = (offset + values.len()) * size_of::<T>();
-        let mut storage = vec![Line([0; 128]); bytes.div_ceil(128) + 1];
-        let base = storage.as_mut_ptr().cast::<T>();
-        // SAFETY: the storage holds `offset + len` elements of `T` (alignment <= 128); the float
-        // types accept every bit pattern, including the zeros the storage starts with.
-        unsafe { std::ptr::copy_nonoverlapping(values.as_ptr(), base.add(offset), values.len()) };
-        Placed {
-            storage,
-            offset,
-            len: values.len(),
-            _t: std::marker::PhantomData,
-        }
-    }
-
-    fn slice(&self) -> &[T] {
-        // SAFETY: `new` wrote `len` elements at `offset`; the storage outlives the borrow.
-        unsafe {
-            std::slice::from_raw_parts(self.storage.as_ptr().cast::<T>().add(self.offset), self.len)
-        }
-    }
-}
 
 /// The sum as the pool computes it: `partial` per chunk (split at `cuts`), `merge` in order.
 fn chunked<T: Summable>(isa: Isa, data: &[T], mode: Mode, cuts: &[usize]) -> T::Output {

@@ -250,9 +250,10 @@ fn sum_command(
     let dtype = dtype.as_deref().map(Dtype::from_name).transpose()?;
     let endian = if be { Endian::Big } else { Endian::Little };
     let pool = pool_for(threads, cores.as_deref())?;
+    // Timed from before the file is mapped: the mapping and its page faults are part of the cost.
+    let start = Instant::now();
     let input = input::open(&file, dtype, endian, offset)?;
     let (dtype, count) = (input.dtype, input.count);
-    let start = Instant::now();
     let total = with_dtype!(dtype, T => sum_file::<T>(input, &pool, mode.mode())?.print());
     let seconds = start.elapsed().as_secs_f64();
     if json {
