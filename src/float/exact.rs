@@ -475,7 +475,8 @@ mod tests {
         assert_eq!(back.finish().to_bits(), acc.finish().to_bits());
         assert_eq!(back.to_bytes(), bytes);
         assert!(ExactSum::from_bytes(&bytes[..bytes.len() - 1]).is_err());
-        for i in 0..bytes.len() {
+        // Every byte natively; a sample under Miri, where each bit-by-bit CRC is slow.
+        for i in (0..bytes.len()).step_by(if cfg!(miri) { 29 } else { 1 }) {
             let mut bad = bytes.clone();
             bad[i] ^= 0x10;
             assert!(ExactSum::from_bytes(&bad).is_err(), "byte {i}");

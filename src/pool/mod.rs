@@ -8,8 +8,9 @@
 //! - Small inputs (below [`Pool::inline_bytes`] for blocking sums, [`ASYNC_INLINE_BYTES`] for
 //!   asynchronous ones) are summed inline on the calling thread: waking a worker costs more than
 //!   the sum.
-//! - The slice is cut on the [chunk grid](crate::plan), identical for every thread count, and the
-//!   partials are merged in chunk order: results are bit-identical for 1, 2, … N threads.
+//! - The slice is cut on a chunk grid (boundaries on 128-byte addresses, chunk size from the L2
+//!   cache) that never depends on the thread count, and the partials are merged in chunk order:
+//!   results are bit-identical for 1, 2, … N threads.
 //! - A sum started from inside a worker runs inline, so nesting cannot deadlock.
 //! - Dropping the pool lets its workers finish every job already queued (their tasks complete),
 //!   then joins them.
@@ -603,5 +604,51 @@ impl<T> std::ops::Deref for Borrowed<T> {
         // SAFETY: `ptr`/`len` come from a live `&[T]` whose borrow `Pool::sum_with` holds until
         // the job completes; the job reads it only for chunks claimed before completion.
         unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The pool's job life cycle on small data, cheap enough for Miri (which checks the unsafe
+    //! lifetime erasure of blocking sums and broadcasts, and the atomics of the hand-off). The
+    //! behavioural tests (thread bound, pinning, cancellation at scale) live in `tests/pool.rs`.
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn small_pool() -> Pool {
+        Pool::builder()
+            .threads(2)
+            .pin(false)
+            .inline_bytes(0)
+            .spin(Duration::from_micros(10))
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn blocking_async_broadcast_and_cancel() {
+        let pool = small_pool();
+        let data: Vec<u16> = (0..3000).map(|i| (i * 37 % 65_536) as u16).collect();
+        let expected: u128 = data.iter().map(|&x| u128::from(x)).sum();
+        assert_eq!(pool.sum(&data), expected);
+        assert_eq!(pool.sum(&data[1..]), expected - u128::from(data[0]));
+
+        let owned = Arc::new(data);
+        assert_eq!(pool.sum_async(owned.clone()).wait(), Ok(expected));
+        assert_eq!(pool.sum_async(vec![1u8; 100_000]).wait(), Ok(100_000));
+        drop(pool.sum_async(owned.clone()));
+
+        let calls = AtomicUsize::new(0);
+        pool.broadcast(|_| {
+            calls.fetch_add(1, Ordering::Relaxed);
+        })
+        .unwrap();
+        assert_eq!(calls.load(Ordering::Relaxed), 2);
+        drop(pool);
+        assert_eq!(
+            Arc::strong_count(&owned),
+            1,
+            "the dropped pool released the data"
+        );
     }
 }
