@@ -15,8 +15,10 @@
 //!
 //! - **Exact**: every integer sum is returned in a 128-bit integer that no slice can overflow (see
 //!   [`Summable`]).
-//! - **Fast**: per type and ISA a widening kernel (`psadbw` for bytes, `pmaddwd` for 16-bit, split
-//!   halves for 32-bit, carry counting for 64-bit) with several independent accumulators.
+//! - **Fast**: per type and ISA a widening kernel (`psadbw` for bytes, `pmaddwd` for 16-bit, a
+//!   wrapping sum plus an exact sum of high halves for 32/64-bit) with four independent accumulators.
+//! - **Bounded and pinned**: large inputs run on a [`Pool`] of workers, one per core, each pinned;
+//!   [`Pool::sum_async`] returns a runtime-agnostic future ([`SumTask`]) on owned data.
 //! - **Floats** (`f64`, `f32`, `half::f16`, `half::bf16`, summed into an `f64`): [`Mode::Exact`]
 //!   (the default) returns the correctly rounded exact sum, bit-identical on every path and chunking;
 //!   [`Mode::Compensated`] and [`Mode::Fast`] trade accuracy for speed. [`ExactSum`] is the exact
