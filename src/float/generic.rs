@@ -309,6 +309,26 @@ pub(crate) unsafe fn exact<V: FloatVector, E: Element>(acc: &mut ExactSum, data:
     }
 }
 
+/// The largest key among the lanes of all accumulators, as bits.
+///
+/// # Safety
+/// The CPU must support `V`'s ISA.
+#[inline(always)]
+unsafe fn largest_key<V: FloatVector>(keys: [V; EXACT_UNROLL]) -> u64 {
+    // SAFETY: the caller vouches for the ISA.
+    unsafe {
+        let keys = keys
+            .into_iter()
+            .reduce(|a, b| b.max_key(a))
+            .unwrap_or(keys[0]);
+        keys.lanes()[..V::LANES]
+            .iter()
+            .map(|x| x.to_bits())
+            .max()
+            .unwrap_or(0)
+    }
+}
+
 /// Biased exponent bits of the largest magnitude of `n` whole vectors at `src` (see
 /// [`FloatVector::max_key`]).
 ///
@@ -329,15 +349,7 @@ unsafe fn max_key<V: FloatVector, E: Element>(src: *const E, n: usize) -> u64 {
         for (k, key) in keys.iter_mut().enumerate().take(n - i) {
             *key = E::load::<V>(src.add((i + k) * V::LANES)).max_key(*key);
         }
-        let keys = keys
-            .into_iter()
-            .reduce(|a, b| b.max_key(a))
-            .unwrap_or(keys[0]);
-        keys.lanes()[..V::LANES]
-            .iter()
-            .map(|x| x.to_bits())
-            .max()
-            .unwrap_or(0)
+        largest_key(keys)
     }
 }
 
@@ -422,15 +434,7 @@ unsafe fn extract<V: FloatVector, E: Element>(
                 acc.add_scaled(units, unit);
             }
         }
-        let keys = keys
-            .into_iter()
-            .reduce(|a, b| b.max_key(a))
-            .unwrap_or(keys[0]);
-        keys.lanes()[..V::LANES]
-            .iter()
-            .map(|x| x.to_bits())
-            .max()
-            .unwrap_or(0)
+        largest_key(keys)
     }
 }
 
