@@ -3,6 +3,20 @@
 //! functions (AVX-512 F+BW where present, else AVX2) so that coresum is compared with the best
 //! code the compiler makes of them. Used by `benches/` and the `coresum bench` command.
 
+/// `words` pseudo-random `u64`s (xorshift64*): cheap, deterministic, no pattern a kernel could
+/// exploit. The benchmarks' data.
+pub fn pseudo_random(words: usize) -> Vec<u64> {
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    (0..words)
+        .map(|_| {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        })
+        .collect()
+}
+
 /// The `std` widening loop and the read ceiling, compiled for this CPU at run time.
 macro_rules! native {
     ($($name:ident($t:ty) -> $wide:ty: $body:expr;)*) => {

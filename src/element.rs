@@ -127,3 +127,20 @@ summable! {
     usize => u128, via u16 as u16;
     isize => i128, via i16 as i16;
 }
+
+/// Merges the partials of consecutive chunks, in chunk order, into the result; the empty sum when
+/// there are none. The one place that fixes the merge order, which reproducibility rests on.
+pub(crate) fn merge_in_order<T: Summable>(
+    kernels: &Kernels,
+    mode: Mode,
+    partials: impl IntoIterator<Item = T::Partial>,
+) -> T::Output {
+    let mut partials = partials.into_iter();
+    let mut total = partials
+        .next()
+        .unwrap_or_else(|| T::partial(kernels, mode, &[]));
+    for partial in partials {
+        T::merge(&mut total, partial);
+    }
+    T::finish(total)
+}

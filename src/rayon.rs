@@ -11,7 +11,7 @@
 //! in chunk order and merged sequentially, so results equal the pool's bit for bit (rayon's own
 //! `reduce` would merge in a tree shaped by work stealing).
 
-use crate::element::{Mode, Summable};
+use crate::element::{Mode, Summable, merge_in_order};
 use crate::kernels::Kernels;
 use crate::plan::{ChunkPlan, chunk_bytes};
 use ::rayon::prelude::*;
@@ -30,12 +30,5 @@ pub fn sum_with<T: Summable>(data: &[T], mode: Mode) -> T::Output {
         .into_par_iter()
         .map(|i| T::partial(kernels, mode, &data[plan.range(i)]))
         .collect();
-    let mut partials = partials.into_iter();
-    let mut total = partials
-        .next()
-        .unwrap_or_else(|| T::partial(kernels, mode, &[]));
-    for partial in partials {
-        T::merge(&mut total, partial);
-    }
-    T::finish(total)
+    merge_in_order::<T>(kernels, mode, partials)
 }

@@ -11,16 +11,7 @@ pub struct Aligned {
 
 impl Aligned {
     pub fn new(bytes: usize) -> Self {
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let raw: Vec<u64> = (0..bytes / 8 + 32)
-            .map(|_| {
-                // xorshift64*: cheap, deterministic, no pattern a kernel could exploit.
-                state ^= state >> 12;
-                state ^= state << 25;
-                state ^= state >> 27;
-                state.wrapping_mul(0x2545_f491_4f6c_dd1d)
-            })
-            .collect();
+        let raw = coresum::baseline::pseudo_random(bytes / 8 + 32);
         let start = raw.as_ptr().align_offset(128) / 8;
         Aligned { raw, start }
     }

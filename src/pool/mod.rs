@@ -37,7 +37,7 @@ pub fn cache_bytes(level: u32) -> Option<usize> {
     crate::plan::cache_bytes(level)
 }
 
-use crate::element::{Mode, Summable};
+use crate::element::{Mode, Summable, merge_in_order};
 use crate::kernels::Kernels;
 use crate::plan::{ChunkPlan, chunk_bytes};
 use job::{Broadcast, Control, SumJob, panic_message};
@@ -550,14 +550,8 @@ pub(crate) fn sum_inline<T: Summable>(data: &[T], mode: Mode) -> T::Output {
         return T::finish(T::partial(kernels, mode, data));
     }
     let plan = ChunkPlan::new(data, chunk_bytes);
-    let mut chunks = (0..plan.count()).map(|i| T::partial(kernels, mode, &data[plan.range(i)]));
-    let mut total = chunks
-        .next()
-        .unwrap_or_else(|| T::partial(kernels, mode, &[]));
-    for partial in chunks {
-        T::merge(&mut total, partial);
-    }
-    T::finish(total)
+    let chunks = (0..plan.count()).map(|i| T::partial(kernels, mode, &data[plan.range(i)]));
+    merge_in_order::<T>(kernels, mode, chunks)
 }
 
 /// The process-wide pool behind [`crate::sum`]: built on first use with the defaults and the

@@ -65,19 +65,6 @@ fn best_time(mut f: impl FnMut()) -> f64 {
     best
 }
 
-/// Pseudo-random bytes (xorshift64*), 8-byte aligned.
-fn generate(bytes: usize) -> Vec<u64> {
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    (0..bytes.div_ceil(8))
-        .map(|_| {
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            state.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        })
-        .collect()
-}
-
 fn measure<T: Summable, W>(
     words: &[u64],
     bytes: usize,
@@ -154,7 +141,7 @@ pub fn run(args: Args) -> Result<(), String> {
         coresum::isa(),
         allowed
     );
-    let words = generate(size);
+    let words = baseline::pseudo_random(size.div_ceil(8));
     let mut rows = Vec::new();
     for &count in &threads {
         let pool = Pool::builder()
