@@ -57,13 +57,25 @@ pub trait Summable: sealed::Sealed + Copy + Send + Sync + 'static {
     #[doc(hidden)]
     fn partial(kernels: &Kernels, mode: Mode, data: &[Self]) -> Self::Partial;
 
+    /// Sums one chunk exactly, however long it takes: what the caller falls back on where
+    /// [`finish`](Summable::finish) could not decide a float sum's rounding from the fast partials.
+    /// The same as `partial` for integers.
+    #[doc(hidden)]
+    fn strict_partial(kernels: &Kernels, data: &[Self]) -> Self::Partial;
+
     /// Appends `next`, the partial of the chunk that follows `into`'s chunks.
     #[doc(hidden)]
     fn merge(into: &mut Self::Partial, next: Self::Partial);
 
-    /// The result of a whole sum.
+    /// The result of a whole sum, or `None` where the partials do not decide it (float Exact
+    /// sums whose residual error straddles a rounding boundary): then the sum must be made
+    /// again from [`strict_partial`](Summable::strict_partial)s, which always finish.
     #[doc(hidden)]
-    fn finish(partial: Self::Partial) -> Self::Output;
+    fn finish(partial: Self::Partial) -> Option<Self::Output>;
+
+    /// The result of a sum of strict partials, which is always decided.
+    #[doc(hidden)]
+    fn finish_strict(partial: Self::Partial) -> Self::Output;
 }
 
 macro_rules! summable {
@@ -85,6 +97,11 @@ macro_rules! summable {
             }
 
             #[inline]
+            fn strict_partial(kernels: &Kernels, data: &[Self]) -> $out {
+                Self::partial(kernels, Mode::Exact, data)
+            }
+
+            #[inline]
             fn merge(into: &mut $out, next: $out) {
                 // Cannot overflow: the whole sum fits (see the guarantee above), and so does every
                 // sum of consecutive chunks.
@@ -92,7 +109,12 @@ macro_rules! summable {
             }
 
             #[inline]
-            fn finish(partial: $out) -> $out {
+            fn finish(partial: $out) -> Option<$out> {
+                Some(partial)
+            }
+
+            #[inline]
+            fn finish_strict(partial: $out) -> $out {
                 partial
             }
         }
@@ -128,13 +150,33 @@ summable! {
     isize => i128, via i16 as i16;
 }
 
-/// Merges the partials of consecutive chunks, in chunk order, into the result; the empty sum when
-/// there are none. The one place that fixes the merge order, which reproducibility rests on.
+/// Sums `chunks`, consecutive pieces of one slice, in chunk order: the one place that fixes the
+/// merge order, which reproducibility rests on. Where the fast partials cannot decide the result
+/// (see [`Summable::finish`]), sums the same chunks again with strict partials. The empty sum
+/// where there are no chunks.
+pub(crate) fn sum_chunks<'a, T: Summable, I>(kernels: &Kernels, mode: Mode, chunks: I) -> T::Output
+where
+    I: IntoIterator<Item = &'a [T]>,
+    I::IntoIter: Clone,
+{
+    let chunks = chunks.into_iter();
+    let partials = chunks.clone().map(|chunk| T::partial(kernels, mode, chunk));
+    finish_or_retry::<T>(merge_in_order::<T>(kernels, mode, partials), || {
+        merge_in_order::<T>(
+            kernels,
+            mode,
+            chunks.map(|chunk| T::strict_partial(kernels, chunk)),
+        )
+    })
+}
+
+/// Merges the partials of consecutive chunks, in chunk order; the empty partial where there are
+/// none.
 pub(crate) fn merge_in_order<T: Summable>(
     kernels: &Kernels,
     mode: Mode,
     partials: impl IntoIterator<Item = T::Partial>,
-) -> T::Output {
+) -> T::Partial {
     let mut partials = partials.into_iter();
     let mut total = partials
         .next()
@@ -142,5 +184,14 @@ pub(crate) fn merge_in_order<T: Summable>(
     for partial in partials {
         T::merge(&mut total, partial);
     }
-    T::finish(total)
+    total
+}
+
+/// The result of `total`, or, where its partials cannot decide it, of the strict partials
+/// `retry` makes: those carry no error, so they always finish.
+pub(crate) fn finish_or_retry<T: Summable>(
+    total: T::Partial,
+    retry: impl FnOnce() -> T::Partial,
+) -> T::Output {
+    T::finish(total).unwrap_or_else(|| T::finish_strict(retry()))
 }

@@ -17,7 +17,7 @@ pub enum Isa {
     Scalar,
     /// x86-64 SSE2 (128-bit lanes): every x86-64 CPU.
     Sse2,
-    /// x86-64 AVX2 (256-bit lanes).
+    /// x86-64 AVX2 with FMA (256-bit lanes).
     Avx2,
     /// x86-64 AVX-512 F + BW (512-bit lanes).
     Avx512,
@@ -50,7 +50,10 @@ impl Isa {
             #[cfg(coresum_x86)]
             Isa::Sse2 => cfg!(target_feature = "sse2") || std::is_x86_feature_detected!("sse2"),
             #[cfg(coresum_x86)]
-            Isa::Avx2 => std::is_x86_feature_detected!("avx2"),
+            // Every AVX2 CPU made has FMA too; the float kernels use both.
+            Isa::Avx2 => {
+                std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
+            }
             #[cfg(coresum_x86)]
             Isa::Avx512 => {
                 std::is_x86_feature_detected!("avx512f")

@@ -90,7 +90,7 @@ pub fn sum_on_with<T: Summable>(
     mode: Mode,
 ) -> Result<T::Output, IsaUnavailable> {
     kernels::Kernels::get(isa)
-        .map(|kernels| T::finish(T::partial(kernels, mode, data)))
+        .map(|kernels| element::sum_chunks(kernels, mode, [data]))
         .ok_or(IsaUnavailable(isa))
 }
 

@@ -11,7 +11,7 @@
 //! in chunk order and merged sequentially, so results equal the pool's bit for bit (rayon's own
 //! `reduce` would merge in a tree shaped by work stealing).
 
-use crate::element::{Mode, Summable, merge_in_order};
+use crate::element::{Mode, Summable, finish_or_retry, merge_in_order};
 use crate::kernels::Kernels;
 use crate::plan::{ChunkPlan, chunk_bytes};
 use ::rayon::prelude::*;
@@ -26,9 +26,15 @@ pub fn sum<T: Summable>(data: &[T]) -> T::Output {
 pub fn sum_with<T: Summable>(data: &[T], mode: Mode) -> T::Output {
     let kernels = Kernels::active();
     let plan = ChunkPlan::new(data, chunk_bytes());
-    let partials: Vec<T::Partial> = (0..plan.count())
-        .into_par_iter()
-        .map(|i| T::partial(kernels, mode, &data[plan.range(i)]))
-        .collect();
-    merge_in_order::<T>(kernels, mode, partials)
+    let partials = |strict: bool| -> Vec<T::Partial> {
+        (0..plan.count())
+            .into_par_iter()
+            .map(|i| match strict {
+                false => T::partial(kernels, mode, &data[plan.range(i)]),
+                true => T::strict_partial(kernels, &data[plan.range(i)]),
+            })
+            .collect()
+    };
+    let total = merge_in_order::<T>(kernels, mode, partials(false));
+    finish_or_retry::<T>(total, || merge_in_order::<T>(kernels, mode, partials(true)))
 }

@@ -166,11 +166,20 @@ fn chunked<T: Summable>(isa: Isa, data: &[T], mode: Mode, cuts: &[usize]) -> T::
     points.push(data.len());
     let mut start = 0;
     let mut total = T::partial(kernels, mode, &data[..0]);
-    for end in points {
+    for &end in &points {
         T::merge(&mut total, T::partial(kernels, mode, &data[start..end]));
         start = end;
     }
-    T::finish(total)
+    T::finish(total).unwrap_or_else(|| {
+        // Undecided by the fast partials: the strict ones, as the pool does.
+        let mut start = 0;
+        let mut total = T::strict_partial(kernels, &data[..0]);
+        for end in points {
+            T::merge(&mut total, T::strict_partial(kernels, &data[start..end]));
+            start = end;
+        }
+        T::finish_strict(total)
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -650,4 +659,42 @@ proptest! {
     fn short_slices(values in prop::collection::vec(finite_f64(), 0..24), offset in 0usize..4, cut in any::<usize>()) {
         check_f64(&values, offset, &[cut]);
     }
+}
+
+/// Sums whose first pass cannot decide the rounding (exact cancellation down to a few tiny terms)
+/// and sums it can, on the pool (which redoes the undecided ones on a worker), on rayon and inline:
+/// every way must give the reference bits.
+#[test]
+fn undecided_sums_on_every_driver() {
+    let mut next = rng(5);
+    let half: Vec<f64> = (0..300_000)
+        .map(|_| {
+            let r = next();
+            f64::from_bits((r & (1 << 63)) | (1023 - 30 + r % 60) << 52 | (r >> 12))
+        })
+        .collect();
+    let mut cancelling: Vec<f64> = half.iter().flat_map(|&x| [x, -x]).collect();
+    let mut rng = TestRng::deterministic_rng(proptest::test_runner::RngAlgorithm::ChaCha);
+    shuffle(&mut cancelling, &mut rng);
+    let mut ties = cancelling.clone();
+    ties.extend([pow2(60), 1.0, -pow2(-60)]);
+    for data in [&half, &cancelling, &ties] {
+        let want = canon(reference(data.iter().copied()));
+        for threads in 1..=3 {
+            let pool = coresum::Pool::builder()
+                .threads(threads)
+                .pin(false)
+                .inline_bytes(0)
+                .build()
+                .unwrap();
+            assert_eq!(canon(pool.sum(data)), want, "{threads} threads");
+        }
+        let rayon = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        assert_eq!(canon(rayon.install(|| coresum::rayon::sum(data))), want);
+        assert_eq!(canon(coresum::sum(data)), want);
+    }
+    assert_eq!(canon(coresum::sum(&cancelling)), 0);
 }

@@ -156,13 +156,13 @@ impl ExactSum {
         }
     }
 
-    /// Adds `units · 2^shift` (in units of 2^-1074), `shift` <= 2045: a SIMD lane's total of
+    /// Adds `units · 2^shift` (in units of 2^-1074), `shift` <= 2048: a SIMD lane's total of
     /// extracted high parts. Does not touch the flags.
     #[inline]
     pub(crate) fn add_scaled(&mut self, units: i64, shift: u32) {
         let low = shift & 31;
-        // `index + 2` <= 65 < CHUNKS.
-        let index = (shift >> 5) as usize & 63;
+        // `index + 2` <= 66 = TOP for `shift` <= 2048; `min` only spares the bounds checks.
+        let index = ((shift >> 5) as usize).min(TOP - 2);
         let wide = u128::from(units.unsigned_abs()) << low;
         let sign = units >> 63;
         for (k, part) in [wide, wide >> 32, wide >> 64].into_iter().enumerate() {
@@ -224,6 +224,20 @@ impl ExactSum {
         };
         let magnitude = round_magnitude(&chunks, top);
         if negative { -magnitude } else { magnitude }
+    }
+
+    /// The rounded sum if every value within `error` of the exact sum rounds to the same `f64`
+    /// (then so does the true value, whatever it is in that interval: rounding is monotonic);
+    /// `None` otherwise. `error` must be finite and non-negative.
+    pub(crate) fn finish_within(&self, error: f64) -> Option<f64> {
+        if error == 0.0 {
+            return Some(self.finish());
+        }
+        let (mut low, mut high) = (self.clone(), self.clone());
+        low.add_finite(-error);
+        high.add_finite(error);
+        let rounded = low.finish();
+        (rounded.to_bits() == high.finish().to_bits()).then_some(rounded)
     }
 
     /// The accumulator as bytes, in a versioned little-endian format that [`from_bytes`](Self::from_bytes)

@@ -27,36 +27,49 @@
 //! as long as nothing overflows: as accurate as summing in twice the working precision, then
 //! rounding once.
 //!
-//! # Exact (error-free extraction, then a superaccumulator)
+//! # Exact, first pass: one extraction level and a certified rounding
 //!
-//! A block of at most [`BLOCK`] elements is summed exactly, mostly in SIMD lanes, with the idea of
-//! Rump, Ogita & Oishi's ExtractScalar / AccSum ("Accurate floating-point summation part I",
-//! SIAM J. Sci. Comput. 31(1), 2008), in the variant with `σ = 1.5 · 2^S` that keeps `σ + x` in one
-//! binade:
+//! Blocks of at most [`BLOCK`] elements are split with the idea of Rump, Ogita & Oishi's
+//! ExtractScalar / AccSum ("Accurate floating-point summation part I", SIAM J. Sci. Comput.
+//! 31(1), 2008), in the variant with `σ = 1.5 · 2^S` that keeps `σ + x` in one binade:
 //!
 //! ```text
 //! M = smallest power of two with |x| < 2^M for every x in the block (a max over the exponent bits)
 //! S = M + 2;  σ = 1.5 · 2^S;  ulp = 2^(S − 52)
-//! for each x:  t = σ + x;  q = t − σ;  r = x − q;  lane += bits(t);  keep r in a buffer
+//! for each x:  t = σ + x;  q = t − σ;  r = x − q;  lane += bits(t);  residual += r
 //! ```
 //!
 //! `|x| < 2^S / 4`, so `σ + x` lies strictly inside `[2^S, 2^(S+1))` even after rounding: `t` and
 //! `σ` share a binade, where the bit pattern of a float is linear in its value. Hence `q = t − σ` is
 //! exact (Sterbenz) and equals `(bits(t) − bits(σ)) · ulp`, an integer of at most 51 bits times
-//! `ulp`; `r` is the rounding error of `σ + x`, exactly representable, `|r| ≤ ulp / 2 = 2^(M−51)`.
-//! The lanes therefore add *integers*: `bits(t)` in wrapping 64-bit lanes, with `count · bits(σ)`
-//! taken off at the end — exact, as the true lane total is below 2^63, and done on the integer
-//! units, leaving the floating-point adders three operations per element and level. The lane
-//! totals go into the [`ExactSum`] (a few scalar adds per block), and the residuals `r` become the
-//! next level's input, each level taking the next 50 bits below the largest magnitude. After at
-//! most [`LEVELS`] levels, or when `σ` would overflow (magnitudes of 2^1021 and above), the
-//! remaining nonzero residuals are added to the superaccumulator one by one. Blocks with NaN or
-//! infinities, or made only of zeros, go to the superaccumulator directly, which applies the IEEE
-//! rules.
+//! `ulp`; `r` is the rounding error of `σ + x`, exactly representable, `|r| ≤ ulp / 2`. The lanes
+//! therefore add *integers*, `bits(t)` in wrapping 64-bit lanes with `count · bits(σ)` taken off at
+//! the end (exact: a block's true total is below 2^62), and the block's high parts go into an
+//! [`ExactSum`] exactly. The residuals are summed in floating point, and their sum goes into the
+//! `ExactSum` too: it errs by at most `2^-30 · ulp` per block (`residual_bound`), which the
+//! partial carries as *slack*. Per element that is one add, two subtractions (on the FMA units,
+//! see [`FloatVector::sub_fused`]), an integer add and a floating-point add; the largest magnitude
+//! of the next block is found in the same loop, so its loads from L2 overlap the arithmetic.
+//! Blocks with magnitudes of 2^1021 and above are scaled by 2^-64 as they are loaded (σ would
+//! overflow); blocks with NaN or infinities, or made only of zeros, go to the superaccumulator
+//! element by element, which applies the IEEE rules.
 //!
-//! Data whose exponents lie within ~100 binades of each other in a block needs at most three
-//! levels. Inputs spread over the whole exponent range fall back to scalar superaccumulator speed;
-//! exactness never depends on the data.
+//! At the end the exact sum `T` of the accumulator lies within the total slack `E` of the true
+//! sum. If `T − E` and `T + E` round to the same `f64`, so does the true sum (rounding is
+//! monotonic), and that is the result. Otherwise — the true sum lies within `E` of a rounding
+//! boundary: massive cancellation, or a tie — the caller sums the same chunks again with the
+//! second pass. Either way the result is the correctly rounded sum, so it cannot depend on the
+//! chunking, thread count or ISA.
+//!
+//! # Exact, second pass: error-free levels, then the superaccumulator
+//!
+//! The same extraction, repeated: the residuals are kept in a buffer and become the next level's
+//! input, each level taking the next 50 bits below the largest magnitude. After at most
+//! [`LEVELS`] levels, or when `σ` would overflow, the remaining nonzero residuals are added to
+//! the superaccumulator one by one. Data whose exponents lie within ~100 binades of each other in
+//! a block needs at most three levels; inputs spread over the whole exponent range fall back to
+//! scalar superaccumulator speed. This pass is also what [`ExactSum::add_slice`] runs: it never
+//! leaves slack.
 
 use super::ExactSum;
 
@@ -99,6 +112,21 @@ pub(crate) trait FloatVector: Copy {
     /// # Safety
     /// The CPU must support this ISA.
     unsafe fn sub(self, other: Self) -> Self;
+    /// The same bits as [`sub`](Self::sub), computed where the ISA has fused multiply-add as
+    /// `−(other · one) + self` on the FMA units: `one` must hold 1.0 in every lane, unknown to
+    /// the compiler (see [`opaque_one`]), or it folds the FMA back into a subtraction. Zen cores
+    /// run additions on two pipes and FMAs on two others; kernels bound by floating-point
+    /// additions use both pairs this way. Exact: `x · 1` needs no rounding, so the single
+    /// rounding of the FMA is that of the subtraction (signed zeros and specials included).
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    unsafe fn sub_fused(self, other: Self, one: Self) -> Self;
+    /// Lane-wise IEEE multiplication.
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    unsafe fn mul(self, other: Self) -> Self;
     /// `keys` updated with the magnitude key of `self`: per 64-bit lane, the bits of `|x|`, and
     /// `keys` keeps the unsigned maximum *of each 32-bit half separately*. Taken over a block, the
     /// high half of the largest key holds the largest biased exponent (bits 52..63), the key is 0
@@ -226,7 +254,10 @@ pub(crate) fn two_sum(a: f64, b: f64) -> (f64, f64) {
     (s, (a - (s - z)) + (b - z))
 }
 
-/// `sum += x` in every lane, with the rounding error added to `err` (TwoSum).
+/// `sum += x` in every lane, with the rounding error added to `err` (TwoSum). `FUSED` moves one
+/// more of TwoSum's subtractions to the FMA units ([`FloatVector::sub_fused`]): alternating the two
+/// forms over the unrolled accumulators splits the seven operations per vector evenly between the
+/// adders and the FMA units. Both forms give the same bits.
 ///
 /// A function rather than a closure: a closure would be compiled without the caller's target
 /// features and called out of line.
@@ -234,16 +265,27 @@ pub(crate) fn two_sum(a: f64, b: f64) -> (f64, f64) {
 /// # Safety
 /// The CPU must support `V`'s ISA.
 #[inline(always)]
-unsafe fn two_sum_step<V: FloatVector>(sum: &mut V, err: &mut V, x: V) {
+unsafe fn two_sum_step<V: FloatVector, const FUSED: bool>(sum: &mut V, err: &mut V, x: V, one: V) {
     // SAFETY: the caller vouches for the ISA.
     unsafe {
         let s = *sum;
         let t = s.add(x);
-        let z = t.sub(s);
-        let e = s.sub(t.sub(z)).add(x.sub(z));
+        let z = t.sub_fused(s, one);
+        let big = s.sub_fused(t.sub_fused(z, one), one);
+        let small = if FUSED { x.sub_fused(z, one) } else { x.sub(z) };
         *sum = t;
-        *err = err.add(e);
+        *err = err.add(big.add(small));
     }
+}
+
+/// 1.0 in every lane, hidden from the optimiser so that [`FloatVector::sub_fused`] stays an FMA.
+///
+/// # Safety
+/// The CPU must support `V`'s ISA.
+#[inline(always)]
+unsafe fn opaque_one<V: FloatVector>() -> V {
+    // SAFETY: the caller vouches for the ISA.
+    unsafe { V::splat(core::hint::black_box(1.0)) }
 }
 
 /// The compensated sum of `data` as `(sum, error)`: the result is `sum + error`.
@@ -256,25 +298,21 @@ pub(crate) unsafe fn compensated<V: FloatVector, E: Element>(data: &[E]) -> (f64
     let ptr = data.as_ptr();
     // SAFETY: every load reads vector `i < vectors`, inside `data`; the caller vouches for the ISA.
     unsafe {
+        let one = opaque_one::<V>();
         let mut sums = [V::splat(-0.0); COMPENSATED_UNROLL];
         let mut errs = [V::splat(0.0); COMPENSATED_UNROLL];
         let mut i = 0;
         while i + COMPENSATED_UNROLL <= vectors {
-            for k in 0..COMPENSATED_UNROLL {
-                two_sum_step(
-                    &mut sums[k],
-                    &mut errs[k],
-                    E::load(ptr.add((i + k) * V::LANES)),
-                );
+            for k in (0..COMPENSATED_UNROLL).step_by(2) {
+                let (x, y) = (ptr.add((i + k) * V::LANES), ptr.add((i + k + 1) * V::LANES));
+                two_sum_step::<V, false>(&mut sums[k], &mut errs[k], E::load(x), one);
+                two_sum_step::<V, true>(&mut sums[k + 1], &mut errs[k + 1], E::load(y), one);
             }
             i += COMPENSATED_UNROLL;
         }
         for k in 0..vectors - i {
-            two_sum_step(
-                &mut sums[k],
-                &mut errs[k],
-                E::load(ptr.add((i + k) * V::LANES)),
-            );
+            let x = E::load(ptr.add((i + k) * V::LANES));
+            two_sum_step::<V, false>(&mut sums[k], &mut errs[k], x, one);
         }
         let (mut sum, mut err) = (-0.0, 0.0);
         for (s, c) in sums.into_iter().zip(errs) {
@@ -314,18 +352,18 @@ pub(crate) unsafe fn exact<V: FloatVector, E: Element>(acc: &mut ExactSum, data:
 /// # Safety
 /// The CPU must support `V`'s ISA.
 #[inline(always)]
-unsafe fn largest_key<V: FloatVector>(keys: [V; EXACT_UNROLL]) -> u64 {
+unsafe fn largest_key<V: FloatVector, const N: usize>(keys: [V; N]) -> u64 {
     // SAFETY: the caller vouches for the ISA.
     unsafe {
-        let keys = keys
-            .into_iter()
-            .reduce(|a, b| b.max_key(a))
-            .unwrap_or(keys[0]);
-        keys.lanes()[..V::LANES]
+        // A loop, not `reduce`: a closure would be compiled without the caller's target features.
+        let mut key = keys[0];
+        for k in &keys[1..] {
+            key = k.max_key(key);
+        }
+        let lanes = key.lanes();
+        lanes[..V::LANES]
             .iter()
-            .map(|x| x.to_bits())
-            .max()
-            .unwrap_or(0)
+            .fold(0, |max, x| max.max(x.to_bits()))
     }
 }
 
@@ -358,13 +396,23 @@ unsafe fn max_key<V: FloatVector, E: Element>(src: *const E, n: usize) -> u64 {
 /// would overflow (`S > 1023`), or for NaN and infinities (their key gives the largest `S`).
 #[inline(always)]
 fn sigma(key: u64) -> Option<(f64, u32)> {
-    // Every |x| < 2^M with M = biased exponent − 1022 (also right for subnormals, biased 0), so
-    // S = biased − 1020 >= -1020: σ is always normal at the bottom.
-    let s = (key >> 52) as i64 - 1020;
-    (s <= 1023).then(|| {
-        let sigma = f64::from_bits(((s + 1023) as u64) << 52 | 1 << 51);
-        (sigma, (s - 52 + 1074) as u32)
-    })
+    let s = sigma_exponent(key);
+    (s <= 1023).then(|| sigma_at(s))
+}
+
+/// `S = M + 2` for a block whose largest magnitude has key `key`: every `|x| < 2^M` with
+/// `M` = biased exponent − 1022 (also right for subnormals, biased 0), so `S >= -1020` and `σ` is
+/// always normal at the bottom.
+#[inline(always)]
+fn sigma_exponent(key: u64) -> i64 {
+    (key >> 52) as i64 - 1020
+}
+
+/// `(σ, unit)` for `-1020 <= s <= 1023` (see [`sigma`]).
+#[inline(always)]
+fn sigma_at(s: i64) -> (f64, u32) {
+    let sigma = f64::from_bits(((s + 1023) as u64) << 52 | 1 << 51);
+    (sigma, (s - 52 + 1074) as u32)
 }
 
 /// One vector of an extraction level: `t = σ + x`, `bits(t)` into `sum`, `r = x − (t − σ)` to
@@ -424,18 +472,37 @@ unsafe fn extract<V: FloatVector, E: Element>(
             let at = (i + k) * V::LANES;
             extract_step(src.add(at), dst.add(at), s, &mut sums[k], &mut keys[k]);
         }
-        for (k, sum) in sums.into_iter().enumerate() {
-            // Vectors that went into accumulator k; each added bits(σ) once too many.
-            let count = (n / EXACT_UNROLL + usize::from(k < n % EXACT_UNROLL)) as u64;
-            let offset = count.wrapping_mul(sigma.to_bits());
-            for &lane in &sum.lanes()[..V::LANES] {
-                // The true total is below 2^50 · BLOCK in magnitude: wrapping arithmetic is exact.
-                let units = lane.to_bits().wrapping_sub(offset) as i64;
-                acc.add_scaled(units, unit);
-            }
-        }
+        add_lane_totals(acc, sums, n, (sigma, unit));
         largest_key(keys)
     }
+}
+
+/// Adds to `acc` the extracted high parts that `sums` hold as bit patterns of `σ + x`, summed
+/// over `n` vectors spread round-robin over the `N` accumulators.
+///
+/// # Safety
+/// The CPU must support `V`'s ISA.
+#[inline(always)]
+unsafe fn add_lane_totals<V: FloatVector, const N: usize>(
+    acc: &mut ExactSum,
+    sums: [V; N],
+    n: usize,
+    (sigma, unit): (f64, u32),
+) {
+    let mut total = 0u64;
+    for (k, sum) in sums.into_iter().enumerate() {
+        // Vectors that went into accumulator k; each added bits(σ) once too many.
+        let count = (n / N + usize::from(k < n % N)) as u64;
+        let offset = count.wrapping_mul(sigma.to_bits());
+        // SAFETY: the caller vouches for the ISA.
+        let lanes = unsafe { sum.lanes() };
+        for &lane in &lanes[..V::LANES] {
+            total = total.wrapping_add(lane.to_bits().wrapping_sub(offset));
+        }
+    }
+    // Every high part is below 2^51 units, so the block's true total is below 2^51 · BLOCK =
+    // 2^62 in magnitude: wrapping arithmetic on 64 bits gives it exactly.
+    acc.add_scaled(total as i64, unit);
 }
 
 /// Adds a block of whole vectors (at most [`BLOCK`] elements) to `acc`, exactly.
@@ -477,5 +544,193 @@ unsafe fn exact_block<V: FloatVector, E: Element>(
                 acc.add_finite(r);
             }
         }
+    }
+}
+
+/// Binades by which [`bounded`] scales blocks whose `σ` would overflow: `2^-SCALE_BINADES · x`
+/// is exact for every `|x| >= 2^(SCALE_BINADES − 1022)`, and such a block's error bound
+/// (at least 2^939) dwarfs what the smaller elements lose to subnormal rounding (2^-1011 each).
+const SCALE_BINADES: i64 = 64;
+
+/// Adds `data` to `acc` up to an error of at most `*slack` more, added to `slack` (see the module
+/// docs, "Exact, first pass"): one extraction level per block, its high parts exact, its
+/// residuals summed in floating point with a proven bound.
+///
+/// The pass over block `b` also finds the largest magnitude of block `b + 1`: its loads come from
+/// L2 while block `b`, already in L1, is extracted.
+///
+/// # Safety
+/// The CPU must support `V`'s ISA.
+#[inline(always)]
+pub(crate) unsafe fn bounded<V: FloatVector, E: Element>(
+    acc: &mut ExactSum,
+    slack: &mut f64,
+    data: &[E],
+) {
+    let whole = |block: &[E]| block.len() - block.len() % V::LANES;
+    let mut blocks = data.chunks(BLOCK).peekable();
+    let first = blocks.peek().map_or(0, |b| whole(b) / V::LANES);
+    // SAFETY: the first block holds `first` whole vectors; the caller vouches for the ISA.
+    let mut key = unsafe { max_key::<V, E>(data.as_ptr(), first) };
+    while let Some(block) = blocks.next() {
+        let (vectors, tail) = block.split_at(whole(block));
+        let next = blocks.peek().map_or(&[][..], |b| &b[..whole(b)]);
+        // SAFETY: `key` is that of `vectors`, whole vectors of at most BLOCK elements, and so is
+        // `next`; the caller vouches for the ISA.
+        key = unsafe { bounded_block::<V, E>(acc, slack, vectors, key, next) };
+        tail.iter().for_each(|&x| acc.add(x.widen()));
+    }
+}
+
+/// Adds a block of whole vectors (at most [`BLOCK`] elements) whose largest magnitude has key
+/// `key` to `acc` with one extraction level, and the bound on what its residual sum may miss to
+/// `slack`. Returns the key of `next`.
+///
+/// # Safety
+/// `key` must be the key of `block` ([`max_key`]); `block` and `next` must hold whole vectors, at
+/// most [`BLOCK`] elements each; the CPU must support `V`'s ISA.
+#[inline(always)]
+unsafe fn bounded_block<V: FloatVector, E: Element>(
+    acc: &mut ExactSum,
+    slack: &mut f64,
+    block: &[E],
+    key: u64,
+    next: &[E],
+) -> u64 {
+    let (n, m) = (block.len() / V::LANES, next.len() / V::LANES);
+    if key == 0 || key >> 52 >= 0x7ff {
+        // Only zeros, or a NaN or an infinity: the superaccumulator applies the IEEE rules.
+        block.iter().for_each(|&x| acc.add(x.widen()));
+        // SAFETY: `next` holds `m` whole vectors; the caller vouches for the ISA.
+        return unsafe { max_key::<V, E>(next.as_ptr(), m) };
+    }
+    acc.note_nonzero_terms();
+    let (src, s) = ((block.as_ptr(), n), sigma_exponent(key));
+    let next = (next.as_ptr(), m);
+    let ((residual, next_key), unit) = if s <= 1023 {
+        let (sigma, unit) = sigma_at(s);
+        // SAFETY: `n` whole vectors at `src`, every element finite (the key is below that of
+        // infinity) and below 2^M = 2^(S−2); `m` at `next`.
+        let out = unsafe { extract_bounded::<V, E, false>(acc, src, next, sigma, unit) };
+        (out, unit)
+    } else {
+        // Magnitudes from 2^1021 on: scaled by 2^-64 as they are loaded, σ fits again.
+        let (sigma, unit) = sigma_at(s - SCALE_BINADES);
+        let unit = unit + SCALE_BINADES as u32;
+        // SAFETY: as above, for the scaled elements and `S − 64`.
+        let out = unsafe { extract_bounded::<V, E, true>(acc, src, next, sigma, unit) };
+        (out, unit)
+    };
+    if residual != 0.0 {
+        acc.add_finite(residual);
+    }
+    *slack += residual_bound(unit);
+    next_key
+}
+
+/// A bound on the rounding error of a block's residual sum, for a block whose `ulp` sits at
+/// `unit` (units of 2^-1074): the residuals are exact and below `ulp / 2` each, at most
+/// `BLOCK = 2^11` of them, so any summation order errs by at most
+/// `γ(2^11) · 2^11 · ulp / 2 < 2^-41 · 2^10 · ulp = 2^-31 · ulp`; we take twice that, `2^-30 · ulp`,
+/// which also covers the subnormal rounding of scaled blocks (see [`SCALE_BINADES`]). Below
+/// 2^-1074 the bound is 2^-1074: residual sums that small are exact anyway.
+#[inline(always)]
+fn residual_bound(unit: u32) -> f64 {
+    // ulp = 2^(unit − 1074), so the bound is 2^(unit − 1104).
+    let exponent = unit as i32 - 1104;
+    if exponent >= -1022 {
+        f64::from_bits(((exponent + 1023) as u64) << 52)
+    } else {
+        f64::from_bits(1 << (exponent + 1074).max(0))
+    }
+}
+
+/// One vector of [`extract_bounded`]: `t = σ + x`, `bits(t)` into `sum`, `r = x − (t − σ)` into
+/// `residual`, the two subtractions on the FMA units (see [`FloatVector::sub_fused`]).
+///
+/// # Safety
+/// As for [`extract_bounded`], for one vector at `src`.
+#[inline(always)]
+unsafe fn bounded_step<V: FloatVector, E: Element, const SCALED: bool>(
+    src: *const E,
+    sigma: V,
+    one: V,
+    sum: &mut V,
+    residual: &mut V,
+) {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        let x = E::load::<V>(src);
+        let x = if SCALED {
+            x.mul(V::splat(f64::from_bits(
+                ((1023 - SCALE_BINADES) as u64) << 52,
+            )))
+        } else {
+            x
+        };
+        let t = sigma.add(x);
+        *sum = sum.add_bits(t);
+        *residual = residual.add(x.sub_fused(t.sub_fused(sigma, one), one));
+    }
+}
+
+/// One extraction level over the `n` whole vectors at `src = (pointer, n)` with the residuals
+/// summed, not kept: the integers `(bits(σ + x) − bits(σ))` go into `acc` in units of `2^unit`
+/// (of 2^-1074). Returns the residual sum, in floating point, and the key of the `m` whole
+/// vectors at `next = (pointer, m)`, scanned in the same loop. `SCALED` multiplies each element
+/// by 2^-64 first (and the residual sum by 2^64 at the end; `unit` is then already that of the
+/// unscaled values).
+///
+/// # Safety
+/// Both pointers must be valid for reads of their whole vectors, `n * V::LANES <= BLOCK`, every
+/// element at `src` must be finite with magnitude (after scaling) below `2^(S−2)` for
+/// `σ = 1.5 · 2^S`, and the CPU must support `V`'s ISA.
+#[inline(always)]
+unsafe fn extract_bounded<V: FloatVector, E: Element, const SCALED: bool>(
+    acc: &mut ExactSum,
+    (src, n): (*const E, usize),
+    (next, m): (*const E, usize),
+    sigma: f64,
+    unit: u32,
+) -> (f64, u64) {
+    // SAFETY: loads stay inside the `n` and `m` vectors; the caller vouches for the ISA.
+    unsafe {
+        // One integer sum and one key register suffice (one-cycle latencies); the residuals need
+        // as many as the floating-point add latency covers. More would spill on AVX2's 16
+        // registers.
+        let (s, one) = (V::splat(sigma), opaque_one::<V>());
+        let (mut sum, mut key) = (V::splat(0.0), V::splat(0.0));
+        let mut residuals = [V::splat(0.0); EXACT_UNROLL];
+        let mut i = 0;
+        while i + EXACT_UNROLL <= n.min(m) {
+            for (k, residual) in residuals.iter_mut().enumerate() {
+                let at = (i + k) * V::LANES;
+                bounded_step::<V, E, SCALED>(src.add(at), s, one, &mut sum, residual);
+                key = E::load::<V>(next.add(at)).max_key(key);
+            }
+            i += EXACT_UNROLL;
+        }
+        let rest = max_key::<V, E>(next.add(i * V::LANES), m - i);
+        // The rest of the block (all of it for the last block, which has no `next`).
+        while i + EXACT_UNROLL <= n {
+            for (k, residual) in residuals.iter_mut().enumerate() {
+                let at = src.add((i + k) * V::LANES);
+                bounded_step::<V, E, SCALED>(at, s, one, &mut sum, residual);
+            }
+            i += EXACT_UNROLL;
+        }
+        for (k, residual) in residuals.iter_mut().enumerate().take(n - i) {
+            let at = src.add((i + k) * V::LANES);
+            bounded_step::<V, E, SCALED>(at, s, one, &mut sum, residual);
+        }
+        add_lane_totals(acc, [sum], n, (sigma, unit));
+        let lanes = fold_tree(residuals).lanes();
+        let residual = lanes[..V::LANES].iter().fold(0.0, |s, &x| s + x);
+        let residual = if SCALED {
+            residual * f64::from_bits(((1023 + SCALE_BINADES) as u64) << 52)
+        } else {
+            residual
+        };
+        (residual, largest_key([key]).max(rest))
     }
 }

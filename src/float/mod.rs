@@ -4,9 +4,11 @@
 //!
 //! - [`Mode::Exact`]: the correctly rounded (nearest, ties to even) exact sum. Blocks are split
 //!   against their largest exponent so that their high parts add up exactly in SIMD lanes; a
-//!   small superaccumulator (Neal, arXiv:1505.05571) takes those lane sums and whatever the lanes
-//!   cannot hold. The result is bit-identical for any chunking, thread count, ISA path or machine.
-//!   See `generic.rs` (algorithm) and `exact.rs` (accumulator, rounding, IEEE rules).
+//!   small superaccumulator (Neal, arXiv:1505.05571) takes those lane sums and the residual sums,
+//!   whose error is bounded. Where that bound leaves the rounding open, the sum is made again with
+//!   error-free extraction levels. The result is bit-identical for any chunking, thread count,
+//!   ISA path or machine. See `generic.rs` (algorithm) and `exact.rs` (accumulator, rounding,
+//!   IEEE rules).
 //! - [`Mode::Compensated`]: Ogita–Rump–Oishi Sum2 in SIMD lanes;
 //!   `|result − Σx| ≤ 2^-53·|Σx| + γ(n−1)²·Σ|x|` with `γ(k) = k·2^-53 / (1 − k·2^-53)`, barring
 //!   overflow.
@@ -40,6 +42,7 @@ pub(crate) struct TypeKernels<T> {
     fast: unsafe fn(&[T]) -> f64,
     compensated: unsafe fn(&[T]) -> (f64, f64),
     exact: unsafe fn(&mut ExactSum, &[T]),
+    bounded: unsafe fn(&mut ExactSum, &mut f64, &[T]),
 }
 
 /// The float kernels of one ISA.
@@ -59,30 +62,33 @@ fn table(kernels: &Kernels) -> &'static FloatKernels {
     }
 }
 
-/// Defines, inside an ISA module, the six named, non-inlined float kernels and its `KERNELS`
+/// Defines, inside an ISA module, the eight named, non-inlined float kernels and its `KERNELS`
 /// table. `$vector` implements `generic::FloatVector`; `$features` are the target features it needs
 /// (none for the portable path).
 macro_rules! float_kernels {
     ($vector:ty $(, $features:literal)?) => {
         $crate::float::float_kernels!(@type [$(#[target_feature(enable = $features)])?] $vector;
-            f64: sum_f64_fast, sum_f64_compensated, sum_f64_exact);
+            f64: sum_f64_fast, sum_f64_compensated, sum_f64_exact, sum_f64_bounded);
         $crate::float::float_kernels!(@type [$(#[target_feature(enable = $features)])?] $vector;
-            f32: sum_f32_fast, sum_f32_compensated, sum_f32_exact);
+            f32: sum_f32_fast, sum_f32_compensated, sum_f32_exact, sum_f32_bounded);
 
         pub(crate) static KERNELS: $crate::float::FloatKernels = $crate::float::FloatKernels {
             f64: $crate::float::TypeKernels {
                 fast: sum_f64_fast,
                 compensated: sum_f64_compensated,
                 exact: sum_f64_exact,
+                bounded: sum_f64_bounded,
             },
             f32: $crate::float::TypeKernels {
                 fast: sum_f32_fast,
                 compensated: sum_f32_compensated,
                 exact: sum_f32_exact,
+                bounded: sum_f32_bounded,
             },
         };
     };
-    (@type [$($attr:tt)*] $vector:ty; $t:ty: $fast:ident, $compensated:ident, $exact:ident) => {
+    (@type [$($attr:tt)*] $vector:ty;
+        $t:ty: $fast:ident, $compensated:ident, $exact:ident, $bounded:ident) => {
         #[doc = concat!("The fast sum of `", stringify!($t), "` elements, on this module's ISA.")]
         ///
         /// # Safety
@@ -115,6 +121,22 @@ macro_rules! float_kernels {
             // SAFETY: the caller vouches for the ISA, as this function's contract says.
             unsafe { $crate::float::generic::exact::<$vector, $t>(acc, data) }
         }
+
+        #[doc = concat!("Adds `", stringify!($t), "` elements to an exact accumulator up to an error")]
+        /// that it adds to `slack`.
+        ///
+        /// # Safety
+        /// The running CPU must support this module's ISA.
+        $($attr)*
+        #[inline(never)]
+        pub(crate) unsafe fn $bounded(
+            acc: &mut $crate::float::ExactSum,
+            slack: &mut f64,
+            data: &[$t],
+        ) {
+            // SAFETY: the caller vouches for the ISA, as this function's contract says.
+            unsafe { $crate::float::generic::bounded::<$vector, $t>(acc, slack, data) }
+        }
     };
 }
 pub(crate) use float_kernels;
@@ -145,8 +167,9 @@ impl Direct for f32 {
     reason = "one partial per chunk, kept on the stack: boxing would allocate per chunk"
 )]
 pub enum FloatPartial {
-    /// The exact sum so far.
-    Exact(ExactSum),
+    /// The exact sum so far lies within `slack` of `sum` (`slack` is a float sum of error bounds:
+    /// twice it bounds the exact total of the bounds, see `finish`).
+    Exact { sum: ExactSum, slack: f64 },
     /// A plain IEEE sum; `nonempty` tells an empty sum (+0.0) from a sum of −0.0.
     Fast { sum: f64, nonempty: bool },
     /// `sum + err` approximates the sum with Sum2's error bound.
@@ -157,7 +180,10 @@ impl FloatPartial {
     /// The partial of an empty chunk.
     fn empty(mode: Mode) -> Self {
         match mode {
-            Mode::Exact => FloatPartial::Exact(ExactSum::new()),
+            Mode::Exact => FloatPartial::Exact {
+                sum: ExactSum::new(),
+                slack: 0.0,
+            },
             Mode::Fast => FloatPartial::Fast {
                 sum: -0.0,
                 nonempty: false,
@@ -175,7 +201,10 @@ impl FloatPartial {
     fn merge(&mut self, next: FloatPartial) {
         use FloatPartial::*;
         match (&mut *self, next) {
-            (Exact(acc), Exact(next)) => acc.merge(&next),
+            (Exact { sum, slack }, Exact { sum: s, slack: e }) => {
+                sum.merge(&s);
+                *slack += e;
+            }
             (
                 Fast { sum, nonempty },
                 Fast {
@@ -200,19 +229,23 @@ impl FloatPartial {
                 *nonempty |= n;
             }
             (_, next) => {
-                let mut acc =
+                let (mut sum, slack) =
                     core::mem::replace(self, FloatPartial::empty(Mode::Fast)).into_exact();
-                acc.merge(&next.into_exact());
-                *self = Exact(acc);
+                let (s, e) = next.into_exact();
+                sum.merge(&s);
+                *self = Exact {
+                    sum,
+                    slack: slack + e,
+                };
             }
         }
     }
 
-    /// The partial as an exact sum of the values it holds.
-    fn into_exact(self) -> ExactSum {
+    /// The partial as an exact sum of the values it holds, and its slack.
+    fn into_exact(self) -> (ExactSum, f64) {
         let mut acc = ExactSum::new();
         match self {
-            FloatPartial::Exact(exact) => return exact,
+            FloatPartial::Exact { sum, slack } => return (sum, slack),
             FloatPartial::Fast { sum, nonempty } => {
                 if nonempty {
                     acc.add(sum);
@@ -227,12 +260,25 @@ impl FloatPartial {
                 }
             }
         }
-        acc
+        (acc, 0.0)
     }
 
-    fn finish(self) -> f64 {
+    /// The result; `None` where an Exact sum cannot tell its rounding from its slack.
+    ///
+    /// The slack is a float sum of `m` non-negative bounds, so it is at least
+    /// `(1 − γ(m−1))` times their exact total (Higham, *Accuracy and Stability of Numerical
+    /// Algorithms*, §4.2): twice the slack bounds that total for any `m <= 2^51`.
+    fn finish(self) -> Option<f64> {
         match self {
-            FloatPartial::Exact(acc) => acc.finish(),
+            FloatPartial::Exact { sum, slack } => sum.finish_within(2.0 * slack),
+            other => Some(other.round()),
+        }
+    }
+
+    /// The result, ignoring any slack: exact for strict partials, whose slack is zero.
+    fn round(self) -> f64 {
+        match self {
+            FloatPartial::Exact { sum, .. } => sum.finish(),
             FloatPartial::Fast { sum, nonempty } => {
                 if nonempty {
                     sum
@@ -255,9 +301,15 @@ impl FloatPartial {
     }
 }
 
-/// The partial of one chunk of a type with its own kernels.
+/// The partial of one chunk of a type with its own kernels; `strict` asks Exact mode for an
+/// exact partial (no slack), for when the bounded one could not decide the rounding.
 #[inline]
-fn direct_partial<T: Direct>(kernels: &Kernels, mode: Mode, data: &[T]) -> FloatPartial {
+fn direct_partial<T: Direct>(
+    kernels: &Kernels,
+    mode: Mode,
+    strict: bool,
+    data: &[T],
+) -> FloatPartial {
     let k = T::select(table(kernels));
     let nonempty = !data.is_empty();
     // SAFETY: a `&Kernels` is only handed out by `Kernels::get`, after checking that the running
@@ -266,9 +318,13 @@ fn direct_partial<T: Direct>(kernels: &Kernels, mode: Mode, data: &[T]) -> Float
     unsafe {
         match mode {
             Mode::Exact => {
-                let mut acc = ExactSum::new();
-                (k.exact)(&mut acc, data);
-                FloatPartial::Exact(acc)
+                let (mut sum, mut slack) = (ExactSum::new(), 0.0);
+                if strict {
+                    (k.exact)(&mut sum, data);
+                } else {
+                    (k.bounded)(&mut sum, &mut slack, data);
+                }
+                FloatPartial::Exact { sum, slack }
             }
             Mode::Compensated => {
                 let (sum, err) = (k.compensated)(data);
@@ -299,7 +355,12 @@ macro_rules! summable_float {
 
             #[inline]
             fn partial(kernels: &Kernels, mode: Mode, data: &[Self]) -> FloatPartial {
-                $partial(kernels, mode, data)
+                $partial(kernels, mode, false, data)
+            }
+
+            #[inline]
+            fn strict_partial(kernels: &Kernels, data: &[Self]) -> FloatPartial {
+                $partial(kernels, Mode::Exact, true, data)
             }
 
             #[inline]
@@ -308,8 +369,13 @@ macro_rules! summable_float {
             }
 
             #[inline]
-            fn finish(partial: FloatPartial) -> f64 {
+            fn finish(partial: FloatPartial) -> Option<f64> {
                 partial.finish()
+            }
+
+            #[inline]
+            fn finish_strict(partial: FloatPartial) -> f64 {
+                partial.round()
             }
         }
     )*};
@@ -332,7 +398,7 @@ mod half_types {
     /// Elements converted per step: 4 KiB of `f32` on the stack.
     const CONVERT_BLOCK: usize = 1024;
 
-    fn converted_partial<T>(kernels: &Kernels, mode: Mode, data: &[T]) -> FloatPartial
+    fn converted_partial<T>(kernels: &Kernels, mode: Mode, strict: bool, data: &[T]) -> FloatPartial
     where
         [T]: HalfFloatSliceExt,
     {
@@ -342,7 +408,7 @@ mod half_types {
             let buf = &mut buf[..block.len()];
             // Lengths match by construction, so this cannot panic.
             block.convert_to_f32_slice(buf);
-            partial.merge(direct_partial(kernels, mode, buf));
+            partial.merge(direct_partial(kernels, mode, strict, buf));
         }
         partial
     }

@@ -47,6 +47,15 @@ impl FloatVector for Lanes {
         self.zip(other, |a, b| a - b)
     }
     #[inline(always)]
+    unsafe fn sub_fused(self, other: Self, _one: Self) -> Self {
+        // The portable path has no guaranteed FMA unit: a plain subtraction, same bits.
+        self.zip(other, |a, b| a - b)
+    }
+    #[inline(always)]
+    unsafe fn mul(self, other: Self) -> Self {
+        self.zip(other, |a, b| a * b)
+    }
+    #[inline(always)]
     unsafe fn max_key(self, keys: Self) -> Self {
         self.zip(keys, |x, k| {
             let (x, k) = (x.to_bits() & !(1 << 63), k.to_bits());

@@ -13,7 +13,7 @@
 //! claimed before the job completes.
 
 use super::PoolError;
-use crate::element::{Mode, Summable};
+use crate::element::{Mode, Summable, finish_or_retry, merge_in_order};
 use crate::kernels::Kernels;
 use crate::plan::{ChunkPlan, chunk_bytes};
 use crossbeam_utils::CachePadded;
@@ -232,12 +232,18 @@ impl<T: Summable, D: Owner<T>> SumJob<T, D> {
         }
     }
 
-    /// Sums chunks `claimed`, each into its slot.
-    fn sum_run(&self, claimed: std::ops::Range<usize>) -> Result<(), SumError> {
+    /// The slice the plan describes, if the owner still hands out that one.
+    fn slice(&self) -> Result<&[T], SumError> {
         let slice = self.data.slice();
         if slice.as_ptr() as usize != self.address || slice.len() != self.len {
             return Err(SumError::OwnerChanged);
         }
+        Ok(slice)
+    }
+
+    /// Sums chunks `claimed`, each into its slot.
+    fn sum_run(&self, claimed: std::ops::Range<usize>) -> Result<(), SumError> {
+        let slice = self.slice()?;
         for i in claimed {
             if self.cancelled.load(Ordering::Relaxed) {
                 break;
@@ -263,7 +269,14 @@ impl<T: Summable, D: Owner<T>> SumJob<T, D> {
         for partial in partials {
             T::merge(&mut total, partial.ok_or(SumError::AlreadyTaken)?);
         }
-        Ok(T::finish(total))
+        // Where the fast partials leave a float Exact sum's rounding open (massive cancellation),
+        // the chunks are summed again, strictly, on this worker.
+        let slice = self.slice()?;
+        Ok(finish_or_retry::<T>(total, || {
+            let strict = (0..self.plan.count())
+                .map(|i| T::strict_partial(self.kernels, &slice[self.plan.range(i)]));
+            merge_in_order::<T>(self.kernels, self.mode, strict)
+        }))
     }
 }
 

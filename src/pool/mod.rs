@@ -37,7 +37,7 @@ pub fn cache_bytes(level: u32) -> Option<usize> {
     crate::plan::cache_bytes(level)
 }
 
-use crate::element::{Mode, Summable, merge_in_order};
+use crate::element::{Mode, Summable, sum_chunks};
 use crate::kernels::Kernels;
 use crate::plan::{ChunkPlan, chunk_bytes};
 use job::{Broadcast, Control, SumJob, panic_message};
@@ -547,11 +547,14 @@ pub(crate) fn sum_inline<T: Summable>(data: &[T], mode: Mode) -> T::Output {
     if size_of_val(data) <= chunk_bytes {
         // The grid's first chunk runs from the start to one chunk past the first 128-byte
         // boundary: a slice of at most one chunk is that chunk.
-        return T::finish(T::partial(kernels, mode, data));
+        return sum_chunks(kernels, mode, [data]);
     }
     let plan = ChunkPlan::new(data, chunk_bytes);
-    let chunks = (0..plan.count()).map(|i| T::partial(kernels, mode, &data[plan.range(i)]));
-    merge_in_order::<T>(kernels, mode, chunks)
+    sum_chunks(
+        kernels,
+        mode,
+        (0..plan.count()).map(|i| &data[plan.range(i)]),
+    )
 }
 
 /// The process-wide pool behind [`crate::sum`]: built on first use with the defaults and the

@@ -1,5 +1,6 @@
-//! AVX2 (four `f64` lanes): `vaddpd`/`vsubpd`, `vcvtps2pd` to widen `f32`, and `vpmaxud` on the
-//! 32-bit halves of the magnitudes for the block exponent.
+//! AVX2 with FMA (four `f64` lanes): `vaddpd`/`vsubpd`, `vfnmadd` as a subtraction on the FMA
+//! pipes, `vcvtps2pd` to widen `f32`, and `vpmaxud` on the 32-bit halves of the magnitudes for
+//! the block exponent.
 
 use crate::float::generic::FloatVector;
 use core::arch::x86_64::*;
@@ -38,6 +39,16 @@ impl FloatVector for __m256d {
         unsafe { _mm256_sub_pd(self, other) }
     }
     #[inline(always)]
+    unsafe fn sub_fused(self, other: Self, one: Self) -> Self {
+        // SAFETY: see `splat`; the AVX2 path also requires FMA (`Isa::Avx2`).
+        unsafe { _mm256_fnmadd_pd(other, one, self) }
+    }
+    #[inline(always)]
+    unsafe fn mul(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm256_mul_pd(self, other) }
+    }
+    #[inline(always)]
     unsafe fn max_key(self, keys: Self) -> Self {
         // SAFETY: see `splat`.
         unsafe {
@@ -56,4 +67,4 @@ impl FloatVector for __m256d {
     }
 }
 
-crate::float::float_kernels!(__m256d, "avx2");
+crate::float::float_kernels!(__m256d, "avx2,fma");

@@ -39,6 +39,16 @@ impl FloatVector for __m512d {
         unsafe { _mm512_sub_pd(self, other) }
     }
     #[inline(always)]
+    unsafe fn sub_fused(self, other: Self, one: Self) -> Self {
+        // SAFETY: see `splat` (FMA on 512-bit registers is part of AVX-512 F).
+        unsafe { _mm512_fnmadd_pd(other, one, self) }
+    }
+    #[inline(always)]
+    unsafe fn mul(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm512_mul_pd(self, other) }
+    }
+    #[inline(always)]
     unsafe fn max_key(self, keys: Self) -> Self {
         // SAFETY: see `splat`.
         unsafe {
