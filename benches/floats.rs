@@ -9,6 +9,8 @@
 //!   each available path forced;
 //! - `unrolled8`: a hand-unrolled loop with 8 `f64` accumulators (`f32` widened), compiled inside a
 //!   `#[target_feature(enable = "avx2,fma")]` wrapper where the CPU has them;
+//! - `f64/1GiB-all-cores`: the three modes over 1 GiB on the default pool (every allowed core);
+//!   skipped when `CORESUM_BENCH_MAX` (bytes) is below 1 GiB;
 //! - `xsum`: the `xsum` crate's `XsumAuto` (Neal's superaccumulators, f64 only);
 //! - `accurate`: the `accurate` crate's `OnlineExactSum` (Zhu–Hayes, f64 only).
 
@@ -138,6 +140,25 @@ fn floats(c: &mut Criterion) {
     });
     g.finish();
     eprintln!("f64/1Mi exact sum: {:e}", coresum::sum(&million[..]));
+
+    // All cores, out of cache: the default pool (every allowed core, pinned).
+    let max = std::env::var("CORESUM_BENCH_MAX").map_or(usize::MAX, |v| v.parse().unwrap_or(0));
+    if max >= 1 << 30 {
+        let big = values((1 << 30) / 8, false);
+        let mut g = c.benchmark_group("f64/1GiB-all-cores");
+        g.throughput(Throughput::Bytes(1 << 30));
+        g.sample_size(10);
+        for (name, mode) in [
+            ("exact", Mode::Exact),
+            ("compensated", Mode::Compensated),
+            ("fast", Mode::Fast),
+        ] {
+            g.bench_function(name, |b| {
+                b.iter(|| coresum::sum_with(black_box(&big[..]), mode))
+            });
+        }
+        g.finish();
+    }
 }
 
 criterion_group! {
