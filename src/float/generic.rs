@@ -605,20 +605,21 @@ unsafe fn bounded_block<V: FloatVector, E: Element>(
         return unsafe { max_key::<V, E>(next.as_ptr(), m) };
     }
     acc.note_nonzero_terms();
-    let (src, s) = ((block.as_ptr(), n), sigma_exponent(key));
+    // B = M + 9 (see `offset_sums`).
+    let (src, b) = ((block.as_ptr(), n), sigma_exponent(key) + 7);
     let next = (next.as_ptr(), m);
-    let ((residual, next_key), unit) = if s <= 1023 {
-        let (sigma, unit) = sigma_at(s);
+    let ((residual, next_key), unit) = if b <= 1023 {
+        let (sigma, unit) = sigma_at(b);
         // SAFETY: `n` whole vectors at `src`, every element finite (the key is below that of
-        // infinity) and below 2^M = 2^(S−2); `m` at `next`.
-        let out = unsafe { extract_bounded::<V, E, false>(acc, src, next, sigma, unit) };
+        // infinity) and below 2^M = 2^(B−9); `m` at `next`.
+        let out = unsafe { offset_sums::<V, E, false>(acc, src, next, sigma, unit) };
         (out, unit)
     } else {
-        // Magnitudes from 2^1021 on: scaled by 2^-64 as they are loaded, σ fits again.
-        let (sigma, unit) = sigma_at(s - SCALE_BINADES);
+        // Magnitudes from 2^1014 on: scaled by 2^-64 as they are loaded, σ fits again.
+        let (sigma, unit) = sigma_at(b - SCALE_BINADES);
         let unit = unit + SCALE_BINADES as u32;
-        // SAFETY: as above, for the scaled elements and `S − 64`.
-        let out = unsafe { extract_bounded::<V, E, true>(acc, src, next, sigma, unit) };
+        // SAFETY: as above, for the scaled elements and `B − 64`.
+        let out = unsafe { offset_sums::<V, E, true>(acc, src, next, sigma, unit) };
         (out, unit)
     };
     if residual != 0.0 {
@@ -628,12 +629,13 @@ unsafe fn bounded_block<V: FloatVector, E: Element>(
     next_key
 }
 
-/// A bound on the rounding error of a block's residual sum, for a block whose `ulp` sits at
-/// `unit` (units of 2^-1074): the residuals are exact and below `ulp / 2` each, at most
-/// `BLOCK = 2^11` of them, so any summation order errs by at most
-/// `γ(2^11) · 2^11 · ulp / 2 < 2^-41 · 2^10 · ulp = 2^-31 · ulp`; we take twice that, `2^-30 · ulp`,
-/// which also covers the subnormal rounding of scaled blocks (see [`SCALE_BINADES`]). Below
-/// 2^-1074 the bound is 2^-1074: residual sums that small are exact anyway.
+/// A bound on the rounding error of a block's error sum, for a block whose `σ` has its `ulp` at
+/// `unit` (units of 2^-1074): every TwoSum error is exact and at most `2^(B−53) = ulp / 2` (the
+/// running sums stay below `2^(B+1)`), at most `BLOCK = 2^11` of them, so any summation order errs by at
+/// most `γ(2^11) · 2^11 · ulp / 2 < 2^-41 · 2^10 · ulp = 2^-31 · ulp`; we take twice that,
+/// `2^-30 · ulp`, which also covers the subnormal rounding of scaled blocks (see
+/// [`SCALE_BINADES`]). Below 2^-1074 the bound is 2^-1074: error sums that small are exact
+/// anyway.
 #[inline(always)]
 fn residual_bound(unit: u32) -> f64 {
     // ulp = 2^(unit − 1074), so the bound is 2^(unit − 1104).
@@ -645,67 +647,64 @@ fn residual_bound(unit: u32) -> f64 {
     }
 }
 
-/// One vector of [`extract_bounded`]: `t = σ + x`, `bits(t)` into `sum`, `r = x − (t − σ)` into
-/// `residual`, the two subtractions on the FMA units (see [`FloatVector::sub_fused`]).
+/// One vector of [`offset_sums`]: `t = s + x` with its exact error `x − (t − s)` (Dekker's
+/// FastTwoSum: exact because `|s| >= 2^B > |x|`) into `err`, then `s = t`.
 ///
 /// # Safety
-/// As for [`extract_bounded`], for one vector at `src`.
+/// As for [`offset_sums`], for one vector at `src`.
 #[inline(always)]
-unsafe fn bounded_step<V: FloatVector, E: Element, const SCALED: bool>(
+unsafe fn fast_two_sum_step<V: FloatVector, E: Element, const SCALED: bool>(
     src: *const E,
-    sigma: V,
-    one: V,
     sum: &mut V,
-    residual: &mut V,
+    err: &mut V,
 ) {
     // SAFETY: forwarded from the caller.
     unsafe {
         let x = E::load::<V>(src);
         let x = if SCALED {
-            x.mul(V::splat(f64::from_bits(
-                ((1023 - SCALE_BINADES) as u64) << 52,
-            )))
+            x.mul(V::splat(f64::from_bits(((1023 - SCALE_BINADES) as u64) << 52)))
         } else {
             x
         };
-        let t = sigma.add(x);
-        *sum = sum.add_bits(t);
-        *residual = residual.add(x.sub_fused(t.sub_fused(sigma, one), one));
+        let t = sum.add(x);
+        *err = err.add(x.sub(t.sub(*sum)));
+        *sum = t;
     }
 }
 
-/// One extraction level over the `n` whole vectors at `src = (pointer, n)` with the residuals
-/// summed, not kept: the integers `(bits(σ + x) − bits(σ))` go into `acc` in units of `2^unit`
-/// (of 2^-1074). Returns the residual sum, in floating point, and the key of the `m` whole
-/// vectors at `next = (pointer, m)`, scanned in the same loop. `SCALED` multiplies each element
-/// by 2^-64 first (and the residual sum by 2^64 at the end; `unit` is then already that of the
-/// unscaled values).
+/// Sums the `n` whole vectors at `src = (pointer, n)` with running sums that start at
+/// `σ = 1.5 · 2^B`, `B = M + 9`: a lane adds at most `BLOCK / (EXACT_UNROLL · LANES) <= 128`
+/// terms below `2^M`, so it drifts by less than `2^(B−2)` (plus rounding errors of at most
+/// `128 · 2^(B−53)`) and stays strictly inside `(2^B, 2^(B+1))`. There FastTwoSum is exact, and the lane's final `s − σ` is an exact multiple of `ulp = 2^(B−52)`,
+/// read off the bit patterns (`bits(s) − bits(σ)`, linear across the binade) into `acc` in units
+/// of `2^unit`. Returns the float sum of the TwoSum errors, and the key of the `m` whole vectors
+/// at `next = (pointer, m)`, scanned in the same loop. `SCALED` multiplies each element by 2^-64
+/// first (and the error sum by 2^64 at the end; `unit` is then already that of the unscaled
+/// values).
 ///
 /// # Safety
 /// Both pointers must be valid for reads of their whole vectors, `n * V::LANES <= BLOCK`, every
-/// element at `src` must be finite with magnitude (after scaling) below `2^(S−2)` for
-/// `σ = 1.5 · 2^S`, and the CPU must support `V`'s ISA.
+/// element at `src` must be finite with magnitude (after scaling) below `2^(B−9)` for
+/// `σ = 1.5 · 2^B`, and the CPU must support `V`'s ISA.
 #[inline(always)]
-unsafe fn extract_bounded<V: FloatVector, E: Element, const SCALED: bool>(
+unsafe fn offset_sums<V: FloatVector, E: Element, const SCALED: bool>(
     acc: &mut ExactSum,
     (src, n): (*const E, usize),
     (next, m): (*const E, usize),
     sigma: f64,
     unit: u32,
 ) -> (f64, u64) {
+    const { assert!(BLOCK / (EXACT_UNROLL * V::LANES) <= 128) };
     // SAFETY: loads stay inside the `n` and `m` vectors; the caller vouches for the ISA.
     unsafe {
-        // One integer sum and one key register suffice (one-cycle latencies); the residuals need
-        // as many as the floating-point add latency covers. More would spill on AVX2's 16
-        // registers.
-        let (s, one) = (V::splat(sigma), opaque_one::<V>());
-        let (mut sum, mut key) = (V::splat(0.0), V::splat(0.0));
-        let mut residuals = [V::splat(0.0); EXACT_UNROLL];
+        let mut sums = [V::splat(sigma); EXACT_UNROLL];
+        let mut errs = [V::splat(0.0); EXACT_UNROLL];
+        let mut key = V::splat(0.0);
         let mut i = 0;
         while i + EXACT_UNROLL <= n.min(m) {
-            for (k, residual) in residuals.iter_mut().enumerate() {
+            for k in 0..EXACT_UNROLL {
                 let at = (i + k) * V::LANES;
-                bounded_step::<V, E, SCALED>(src.add(at), s, one, &mut sum, residual);
+                fast_two_sum_step::<V, E, SCALED>(src.add(at), &mut sums[k], &mut errs[k]);
                 key = E::load::<V>(next.add(at)).max_key(key);
             }
             i += EXACT_UNROLL;
@@ -713,18 +712,26 @@ unsafe fn extract_bounded<V: FloatVector, E: Element, const SCALED: bool>(
         let rest = max_key::<V, E>(next.add(i * V::LANES), m - i);
         // The rest of the block (all of it for the last block, which has no `next`).
         while i + EXACT_UNROLL <= n {
-            for (k, residual) in residuals.iter_mut().enumerate() {
+            for k in 0..EXACT_UNROLL {
                 let at = src.add((i + k) * V::LANES);
-                bounded_step::<V, E, SCALED>(at, s, one, &mut sum, residual);
+                fast_two_sum_step::<V, E, SCALED>(at, &mut sums[k], &mut errs[k]);
             }
             i += EXACT_UNROLL;
         }
-        for (k, residual) in residuals.iter_mut().enumerate().take(n - i) {
+        for k in 0..n - i {
             let at = src.add((i + k) * V::LANES);
-            bounded_step::<V, E, SCALED>(at, s, one, &mut sum, residual);
+            fast_two_sum_step::<V, E, SCALED>(at, &mut sums[k], &mut errs[k]);
         }
-        add_lane_totals(acc, [sum], n, (sigma, unit));
-        let lanes = fold_tree(residuals).lanes();
+        let mut total = 0i64;
+        for sum in sums {
+            let lanes = sum.lanes();
+            for &lane in &lanes[..V::LANES] {
+                // |s − σ| < 2^(B−1) = 2^51 ulp each, so 32 lanes stay below 2^56.
+                total += lane.to_bits() as i64 - sigma.to_bits() as i64;
+            }
+        }
+        acc.add_scaled(total, unit);
+        let lanes = fold_tree(errs).lanes();
         let residual = lanes[..V::LANES].iter().fold(0.0, |s, &x| s + x);
         let residual = if SCALED {
             residual * f64::from_bits(((1023 + SCALE_BINADES) as u64) << 52)
