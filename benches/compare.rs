@@ -869,7 +869,11 @@ fn markdown(r: &Results, quick: bool) -> String {
     )
     .unwrap();
     let scaling = r.rust["scaling"].as_array().unwrap();
-    for row in scaling {
+    let mut ordered: Vec<&Value> = scaling.iter().collect();
+    // Measured by thread count (one pool at a time); read by type and size.
+    ordered.sort_by_key(|x| (x["bytes"].as_u64(), x["threads"].as_u64()));
+    ordered.sort_by_key(|x| ["u8", "i32"].iter().position(|t| x["type"] == *t));
+    for row in ordered {
         let g = r.integer(row);
         let one = scaling
             .iter()
@@ -1248,7 +1252,8 @@ fn scaling_plot(path: &str, r: &Results) {
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(50)
-            .build_cartesian_2d(0.8..max_threads + 0.2, 0.0..top * 1.15)
+            // Headroom above the lines for the legend.
+            .build_cartesian_2d(0.8..max_threads + 0.2, 0.0..top * 1.6)
             .unwrap();
         chart
             .configure_mesh()
