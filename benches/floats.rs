@@ -14,69 +14,16 @@
 //! - `xsum`: the `xsum` crate's `XsumAuto` (Neal's superaccumulators, f64 only);
 //! - `accurate`: the `accurate` crate's `OnlineExactSum` (Zhu–Hayes, f64 only).
 
+mod common;
+
 use accurate::sum::OnlineExactSum;
 use accurate::traits::SumWithAccumulator;
+use common::floats::{unrolled8_f32, unrolled8_f64, values};
 use coresum::{Isa, Mode};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;
 use xsum::Xsum;
-
-/// xorshift64*: the same sequence as `scripts/fsum.py`.
-fn values(len: usize, whole_range: bool) -> Vec<f64> {
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    (0..len)
-        .map(|_| {
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            let r = state.wrapping_mul(0x2545_f491_4f6c_dd1d);
-            let exponent = if whole_range {
-                (r >> 32) % 2047
-            } else {
-                1023 - 32 + (r >> 32) % 65
-            };
-            f64::from_bits((r & (1 << 63)) | exponent << 52 | (r & ((1 << 52) - 1)))
-        })
-        .collect()
-}
-
-/// The 8-accumulator loop, generic over the input (widened to f64).
-#[inline(always)]
-fn unrolled8<T: Copy + Into<f64>>(data: &[T]) -> f64 {
-    let mut acc = [0.0f64; 8];
-    let mut chunks = data.chunks_exact(8);
-    for chunk in &mut chunks {
-        for k in 0..8 {
-            acc[k] += chunk[k].into();
-        }
-    }
-    let tail: f64 = chunks.remainder().iter().map(|&x| x.into()).sum();
-    ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])) + tail
-}
-
-macro_rules! native_unrolled8 {
-    ($($name:ident($t:ty);)*) => {$(
-        fn $name() -> fn(&[$t]) -> f64 {
-            #[cfg(target_arch = "x86_64")]
-            #[target_feature(enable = "avx2,fma")]
-            fn avx2(data: &[$t]) -> f64 {
-                unrolled8(data)
-            }
-            #[cfg(target_arch = "x86_64")]
-            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-                // SAFETY: the CPU has AVX2 and FMA (checked above).
-                return |data| unsafe { avx2(data) };
-            }
-            unrolled8::<$t>
-        }
-    )*};
-}
-
-native_unrolled8! {
-    unrolled8_f64(f64);
-    unrolled8_f32(f32);
-}
 
 fn modes<T: coresum::Summable<Output = f64>>(
     c: &mut Criterion,

@@ -18,7 +18,8 @@
 
 mod common;
 
-use common::{Aligned, native};
+use common::openmp::OpenMp;
+use common::{Aligned, fork_union_pool, native};
 use coresum::Pool;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use crossbeam_utils::CachePadded;
@@ -37,68 +38,6 @@ const SIZES: [(usize, &str); 6] = [
     (1 << 30, "1GiB"),
 ];
 
-type SumI32 = unsafe extern "C" fn(*const i32, usize) -> i64;
-type SumU8 = unsafe extern "C" fn(*const u8, usize) -> u64;
-type RoundTrip = unsafe extern "C" fn();
-
-/// The OpenMP peer, compiled and loaded at run time.
-struct OpenMp {
-    sum_i32: SumI32,
-    sum_u8: SumU8,
-    round_trip: RoundTrip,
-}
-
-impl OpenMp {
-    fn load(threads: usize) -> Option<OpenMp> {
-        let library = format!("{}/omp_sum.so", env!("CARGO_TARGET_TMPDIR"));
-        let built = std::process::Command::new("gcc")
-            .args([
-                "-O3",
-                "-march=native",
-                "-fopenmp",
-                "-shared",
-                "-fPIC",
-                "-o",
-                &library,
-            ])
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/omp_sum.c"))
-            .status()
-            .is_ok_and(|s| s.success());
-        if !built {
-            eprintln!("openmp peer skipped: gcc -fopenmp failed");
-            return None;
-        }
-        // SAFETY: set before the OpenMP runtime starts (it reads them on first use) and before
-        // this bench starts threads that read the environment.
-        unsafe {
-            std::env::set_var("OMP_NUM_THREADS", threads.to_string());
-            std::env::set_var("OMP_PROC_BIND", "close");
-            std::env::set_var("OMP_PLACES", "cores");
-        }
-        let path = std::ffi::CString::new(library).ok()?;
-        // SAFETY: a valid C string; the library has no initialisers beyond libgomp's.
-        let handle = unsafe { libc::dlopen(path.as_ptr(), libc::RTLD_NOW) };
-        if handle.is_null() {
-            return None;
-        }
-        let symbol = |name: &std::ffi::CStr| {
-            // SAFETY: `handle` is a live library handle and `name` a valid C string.
-            let address = unsafe { libc::dlsym(handle, name.as_ptr()) };
-            (!address.is_null()).then_some(address)
-        };
-        // SAFETY: each symbol is the function of that name in omp_sum.c, with this signature.
-        unsafe {
-            Some(OpenMp {
-                sum_i32: std::mem::transmute::<*mut libc::c_void, SumI32>(symbol(c"omp_sum_i32")?),
-                sum_u8: std::mem::transmute::<*mut libc::c_void, SumU8>(symbol(c"omp_sum_u8")?),
-                round_trip: std::mem::transmute::<*mut libc::c_void, RoundTrip>(symbol(
-                    c"omp_round_trip",
-                )?),
-            })
-        }
-    }
-}
-
 /// A 1 MiB window of a shared buffer: an owner for `sum_async` without copying.
 struct Window(Arc<Aligned>, usize);
 
@@ -106,12 +45,6 @@ impl AsRef<[u8]> for Window {
     fn as_ref(&self) -> &[u8] {
         &self.0.view::<u8>(0, (self.1 + 1) << 20)[self.1 << 20..]
     }
-}
-
-/// fork_union's workers busy-wait between jobs, so each measurement starts its own pool and
-/// stops it afterwards: left running, they would take the cores from every other peer.
-fn fork_union_pool(threads: usize) -> fork_union::ThreadPool {
-    fork_union::ThreadPool::try_spawn(threads).expect("fork_union starts")
 }
 
 macro_rules! size_groups {
@@ -147,10 +80,7 @@ macro_rules! size_groups {
                 })
             });
             if let Some(omp) = &$omp {
-                group.bench_function("openmp", |b| {
-                    // SAFETY: a valid slice, only read.
-                    b.iter(|| unsafe { (omp.$omp_fn)(data.as_ptr(), data.len()) })
-                });
+                group.bench_function("openmp", |b| b.iter(|| omp.$omp_fn(black_box(data))));
             }
             group.bench_function("ceiling", |b| {
                 b.iter(|| {
@@ -234,10 +164,7 @@ fn pool(c: &mut Criterion) {
         b.iter(|| rayon::broadcast(|ctx| black_box(ctx.index())))
     });
     if let Some(omp) = &omp {
-        group.bench_function("openmp-parallel", |b| {
-            // SAFETY: takes no arguments and touches no memory.
-            b.iter(|| unsafe { (omp.round_trip)() })
-        });
+        group.bench_function("openmp-parallel", |b| b.iter(|| omp.round_trip()));
     }
     group.finish();
 
