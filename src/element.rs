@@ -12,7 +12,8 @@ pub enum Mode {
     /// and machine. The default.
     #[default]
     Exact,
-    /// Compensated (error-free transformation) sums in SIMD lanes.
+    /// A compensated sum in SIMD lanes: `|result − Σx| ≤ 2^-53·|Σx| + 2^-72·Σ|x|`, the accuracy of
+    /// twice the working precision, at the cost of the first pass of `Exact`.
     Compensated,
     /// Plain SIMD lanes, reassociated; identical across thread counts for a given ISA path.
     Fast,

@@ -236,12 +236,8 @@ fn check_modes<T: Summable<Output = f64> + Copy>(data: &[T], terms: &[f64], cuts
                 continue;
             }
             let bound = match mode {
-                // Ogita–Rump–Oishi Sum2: u|S| + γ(n-1)² Σ|x| (2× slack for S itself being rounded).
-                Mode::Compensated => {
-                    2.0 * U * exact.abs()
-                        + gamma(n.max(1) - 1) * gamma(n.max(1) - 1) * abs
-                        + pow2(-1074)
-                }
+                // 2^-53|S| + 2^-72 Σ|x| (2× slack for S itself being rounded).
+                Mode::Compensated => 2.0 * U * exact.abs() + pow2(-71) * abs + pow2(-1074),
                 // Any recursive summation: γ(n-1) Σ|x|.
                 _ => gamma(n.max(1) - 1) * abs + pow2(-1074),
             };

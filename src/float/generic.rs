@@ -11,48 +11,29 @@
 //! tree-add acc[0..8], then its lanes in order, then the tail elements in order
 //! ```
 //!
-//! # Compensated (Ogita–Rump–Oishi Sum2, in lanes)
+//! # Exact, first pass: offset FastTwoSum and a certified rounding
 //!
-//! Every lane keeps a running sum `s` and a running error `c`; each term goes through Knuth's
-//! branch-free TwoSum (`t = s + x; z = t - s; e = (s - (t - z)) + (x - z)`, so `s + x = t + e`
-//! exactly), then `s = t; c += e`. Lanes are folded the same way, in a fixed order. The result is
-//! `s + c`. Any summation tree of TwoSums with the errors summed naively keeps Sum2's bound
-//! (Ogita, Rump & Oishi, "Accurate sum and dot product", SIAM J. Sci. Comput. 26(6), 2005,
-//! Proposition 4.5): with `u = 2^-53` and `γ(k) = k·u / (1 − k·u)`,
+//! Blocks of at most [`BLOCK`] elements are summed in `EXACT_UNROLL` vector accumulators whose
+//! lanes start at `σ = 1.5 · 2^B`, where `2^M` bounds every `|x|` of the block (a max over the
+//! exponent bits, found for the next block in the same loop, so its loads from L2 overlap this
+//! block's arithmetic) and `B = M + 9`:
 //!
 //! ```text
-//! |result − Σx| ≤ u·|Σx| + γ(n−1)²·Σ|x|
+//! for each x:  t = s + x;  err += x − (t − s);  s = t        (Dekker's FastTwoSum)
 //! ```
 //!
-//! as long as nothing overflows: as accurate as summing in twice the working precision, then
-//! rounding once.
-//!
-//! # Exact, first pass: one extraction level and a certified rounding
-//!
-//! Blocks of at most [`BLOCK`] elements are split with the idea of Rump, Ogita & Oishi's
-//! ExtractScalar / AccSum ("Accurate floating-point summation part I", SIAM J. Sci. Comput.
-//! 31(1), 2008), in the variant with `σ = 1.5 · 2^S` that keeps `σ + x` in one binade:
-//!
-//! ```text
-//! M = smallest power of two with |x| < 2^M for every x in the block (a max over the exponent bits)
-//! S = M + 2;  σ = 1.5 · 2^S;  ulp = 2^(S − 52)
-//! for each x:  t = σ + x;  q = t − σ;  r = x − q;  lane += bits(t);  residual += r
-//! ```
-//!
-//! `|x| < 2^S / 4`, so `σ + x` lies strictly inside `[2^S, 2^(S+1))` even after rounding: `t` and
-//! `σ` share a binade, where the bit pattern of a float is linear in its value. Hence `q = t − σ` is
-//! exact (Sterbenz) and equals `(bits(t) − bits(σ)) · ulp`, an integer of at most 51 bits times
-//! `ulp`; `r` is the rounding error of `σ + x`, exactly representable, `|r| ≤ ulp / 2`. The lanes
-//! therefore add *integers*, `bits(t)` in wrapping 64-bit lanes with `count · bits(σ)` taken off at
-//! the end (exact: a block's true total is below 2^62), and the block's high parts go into an
-//! [`ExactSum`] exactly. The residuals are summed in floating point, and their sum goes into the
-//! `ExactSum` too: it errs by at most `2^-30 · ulp` per block (`residual_bound`), which the
-//! partial carries as *slack*. Per element that is one add, two subtractions (on the FMA units,
-//! see [`FloatVector::sub_fused`]), an integer add and a floating-point add; the largest magnitude
-//! of the next block is found in the same loop, so its loads from L2 overlap the arithmetic.
-//! Blocks with magnitudes of 2^1021 and above are scaled by 2^-64 as they are loaded (σ would
-//! overflow); blocks with NaN or infinities, or made only of zeros, go to the superaccumulator
-//! element by element, which applies the IEEE rules.
+//! A lane adds at most 128 terms below `2^M`, so `s` never leaves `(2^B, 2^(B+1))`: FastTwoSum's
+//! condition `|s| >= |x|` always holds, each `x − (t − s)` is the exact rounding error of `t`
+//! (at most `2^(B−53)`), and `s − σ` is an exact multiple of `ulp = 2^(B−52)` that the bit
+//! patterns give directly (`bits(s) − bits(σ)`: floats are linear in their bits within a
+//! binade). The block's high parts go into an [`ExactSum`] exactly; the errors, summed in
+//! floating point, go in too, and what that float sum may miss (at most `2^-30 · ulp` per block,
+//! `residual_bound`) is carried as *slack*. This is the idea of Rump, Ogita & Oishi's
+//! ExtractVector (AccSum, "Accurate floating-point summation part I", SIAM J. Sci. Comput.
+//! 31(1), 2008) in running form: four floating-point operations per vector, two of them on the
+//! FMA units ([`FloatVector::sub_fused`]). Blocks with magnitudes of 2^1014 and above are scaled
+//! by 2^-64 as they are loaded (σ would overflow); blocks with NaN or infinities, or made only of
+//! zeros, go to the superaccumulator element by element, which applies the IEEE rules.
 //!
 //! At the end the exact sum `T` of the accumulator lies within the total slack `E` of the true
 //! sum. If `T − E` and `T + E` round to the same `f64`, so does the true sum (rounding is
@@ -61,10 +42,32 @@
 //! second pass. Either way the result is the correctly rounded sum, so it cannot depend on the
 //! chunking, thread count or ISA.
 //!
+//! # Compensated
+//!
+//! The first pass of Exact, rounded without the certification: a Kahan–Babuška–Neumaier sum
+//! whose accumulators are offset so that FastTwoSum needs no magnitude test, with every block's
+//! high part kept exactly. Per block of largest magnitude `2^M` it misses at most
+//! `2^-30 · 2^(M+9−52) = 2^(M−73)`, so
+//!
+//! ```text
+//! |result − Σx| ≤ 2^-53·|Σx| + 2^-72·Σ|x|      (independent of n)
+//! ```
+//!
+//! as accurate as summing in twice the working precision, then rounding once.
+//!
 //! # Exact, second pass: error-free levels, then the superaccumulator
 //!
-//! The same extraction, repeated: the residuals are kept in a buffer and become the next level's
-//! input, each level taking the next 50 bits below the largest magnitude. After at most
+//! Rump, Ogita & Oishi's ExtractScalar, level by level. With `S = M + 2` and `σ = 1.5 · 2^S`,
+//!
+//! ```text
+//! for each x:  t = σ + x;  q = t − σ;  r = x − q;  lane += bits(t);  keep r in a buffer
+//! ```
+//!
+//! `|x| < 2^S / 4` keeps `σ + x` strictly inside `[2^S, 2^(S+1))`, so `q = t − σ` is exact
+//! (Sterbenz) and equals `(bits(t) − bits(σ)) · 2^(S−52)`, an integer of at most 51 bits times
+//! the ulp, summed in wrapping 64-bit integer lanes; `r` is exactly representable. The residuals
+//! become the next level's input, each level taking the next 50 bits below the largest
+//! magnitude. After at most
 //! [`LEVELS`] levels, or when `σ` would overflow, the remaining nonzero residuals are added to
 //! the superaccumulator one by one. Data whose exponents lie within ~100 binades of each other in
 //! a block needs at most three levels; inputs spread over the whole exponent range fall back to
@@ -193,8 +196,6 @@ impl Element for f32 {
 
 /// Independent accumulators of the fast sum: enough adds in flight to cover the add latency.
 const FAST_UNROLL: usize = 8;
-/// Independent (sum, error) pairs of the compensated sum.
-const COMPENSATED_UNROLL: usize = 4;
 /// Independent accumulators per extraction level of the exact sum.
 const EXACT_UNROLL: usize = 4;
 /// Elements per exact block: the residual buffer (16 KiB) stays in L1, and a lane total of one
@@ -246,38 +247,6 @@ pub(crate) unsafe fn fast<V: FloatVector, E: Element>(data: &[E]) -> f64 {
     }
 }
 
-/// Knuth's TwoSum: `(s, e)` with `s = fl(a + b)` and `s + e = a + b` exactly (barring overflow).
-#[inline(always)]
-pub(crate) fn two_sum(a: f64, b: f64) -> (f64, f64) {
-    let s = a + b;
-    let z = s - a;
-    (s, (a - (s - z)) + (b - z))
-}
-
-/// `sum += x` in every lane, with the rounding error added to `err` (TwoSum). `FUSED` moves one
-/// more of TwoSum's subtractions to the FMA units ([`FloatVector::sub_fused`]): alternating the two
-/// forms over the unrolled accumulators splits the seven operations per vector evenly between the
-/// adders and the FMA units. Both forms give the same bits.
-///
-/// A function rather than a closure: a closure would be compiled without the caller's target
-/// features and called out of line.
-///
-/// # Safety
-/// The CPU must support `V`'s ISA.
-#[inline(always)]
-unsafe fn two_sum_step<V: FloatVector, const FUSED: bool>(sum: &mut V, err: &mut V, x: V, one: V) {
-    // SAFETY: the caller vouches for the ISA.
-    unsafe {
-        let s = *sum;
-        let t = s.add(x);
-        let z = t.sub_fused(s, one);
-        let big = s.sub_fused(t.sub_fused(z, one), one);
-        let small = if FUSED { x.sub_fused(z, one) } else { x.sub(z) };
-        *sum = t;
-        *err = err.add(big.add(small));
-    }
-}
-
 /// 1.0 in every lane, hidden from the optimiser so that [`FloatVector::sub_fused`] stays an FMA.
 ///
 /// # Safety
@@ -286,49 +255,6 @@ unsafe fn two_sum_step<V: FloatVector, const FUSED: bool>(sum: &mut V, err: &mut
 unsafe fn opaque_one<V: FloatVector>() -> V {
     // SAFETY: the caller vouches for the ISA.
     unsafe { V::splat(core::hint::black_box(1.0)) }
-}
-
-/// The compensated sum of `data` as `(sum, error)`: the result is `sum + error`.
-///
-/// # Safety
-/// The CPU must support `V`'s ISA.
-#[inline(always)]
-pub(crate) unsafe fn compensated<V: FloatVector, E: Element>(data: &[E]) -> (f64, f64) {
-    let vectors = data.len() / V::LANES;
-    let ptr = data.as_ptr();
-    // SAFETY: every load reads vector `i < vectors`, inside `data`; the caller vouches for the ISA.
-    unsafe {
-        let one = opaque_one::<V>();
-        let mut sums = [V::splat(-0.0); COMPENSATED_UNROLL];
-        let mut errs = [V::splat(0.0); COMPENSATED_UNROLL];
-        let mut i = 0;
-        while i + COMPENSATED_UNROLL <= vectors {
-            for k in (0..COMPENSATED_UNROLL).step_by(2) {
-                let (x, y) = (ptr.add((i + k) * V::LANES), ptr.add((i + k + 1) * V::LANES));
-                two_sum_step::<V, false>(&mut sums[k], &mut errs[k], E::load(x), one);
-                two_sum_step::<V, true>(&mut sums[k + 1], &mut errs[k + 1], E::load(y), one);
-            }
-            i += COMPENSATED_UNROLL;
-        }
-        for k in 0..vectors - i {
-            let x = E::load(ptr.add((i + k) * V::LANES));
-            two_sum_step::<V, false>(&mut sums[k], &mut errs[k], x, one);
-        }
-        let (mut sum, mut err) = (-0.0, 0.0);
-        for (s, c) in sums.into_iter().zip(errs) {
-            for (&s, &c) in s.lanes()[..V::LANES].iter().zip(&c.lanes()[..V::LANES]) {
-                let (t, e) = two_sum(sum, s);
-                sum = t;
-                err += e + c;
-            }
-        }
-        for &x in &data[vectors * V::LANES..] {
-            let (t, e) = two_sum(sum, x.widen());
-            sum = t;
-            err += e;
-        }
-        (sum, err)
-    }
 }
 
 /// Adds `data` to `acc`, exactly (see the module docs).
@@ -648,13 +574,15 @@ fn residual_bound(unit: u32) -> f64 {
 }
 
 /// One vector of [`offset_sums`]: `t = s + x` with its exact error `x − (t − s)` (Dekker's
-/// FastTwoSum: exact because `|s| >= 2^B > |x|`) into `err`, then `s = t`.
+/// FastTwoSum: exact because `|s| >= 2^B > |x|`) into `err`, then `s = t`; the subtractions run
+/// on the FMA units ([`FloatVector::sub_fused`]).
 ///
 /// # Safety
 /// As for [`offset_sums`], for one vector at `src`.
 #[inline(always)]
 unsafe fn fast_two_sum_step<V: FloatVector, E: Element, const SCALED: bool>(
     src: *const E,
+    one: V,
     sum: &mut V,
     err: &mut V,
 ) {
@@ -662,12 +590,14 @@ unsafe fn fast_two_sum_step<V: FloatVector, E: Element, const SCALED: bool>(
     unsafe {
         let x = E::load::<V>(src);
         let x = if SCALED {
-            x.mul(V::splat(f64::from_bits(((1023 - SCALE_BINADES) as u64) << 52)))
+            x.mul(V::splat(f64::from_bits(
+                ((1023 - SCALE_BINADES) as u64) << 52,
+            )))
         } else {
             x
         };
         let t = sum.add(x);
-        *err = err.add(x.sub(t.sub(*sum)));
+        *err = err.add(x.sub_fused(t.sub_fused(*sum, one), one));
         *sum = t;
     }
 }
@@ -697,6 +627,7 @@ unsafe fn offset_sums<V: FloatVector, E: Element, const SCALED: bool>(
     const { assert!(BLOCK / (EXACT_UNROLL * V::LANES) <= 128) };
     // SAFETY: loads stay inside the `n` and `m` vectors; the caller vouches for the ISA.
     unsafe {
+        let one = opaque_one::<V>();
         let mut sums = [V::splat(sigma); EXACT_UNROLL];
         let mut errs = [V::splat(0.0); EXACT_UNROLL];
         let mut key = V::splat(0.0);
@@ -704,7 +635,7 @@ unsafe fn offset_sums<V: FloatVector, E: Element, const SCALED: bool>(
         while i + EXACT_UNROLL <= n.min(m) {
             for k in 0..EXACT_UNROLL {
                 let at = (i + k) * V::LANES;
-                fast_two_sum_step::<V, E, SCALED>(src.add(at), &mut sums[k], &mut errs[k]);
+                fast_two_sum_step::<V, E, SCALED>(src.add(at), one, &mut sums[k], &mut errs[k]);
                 key = E::load::<V>(next.add(at)).max_key(key);
             }
             i += EXACT_UNROLL;
@@ -714,13 +645,13 @@ unsafe fn offset_sums<V: FloatVector, E: Element, const SCALED: bool>(
         while i + EXACT_UNROLL <= n {
             for k in 0..EXACT_UNROLL {
                 let at = src.add((i + k) * V::LANES);
-                fast_two_sum_step::<V, E, SCALED>(at, &mut sums[k], &mut errs[k]);
+                fast_two_sum_step::<V, E, SCALED>(at, one, &mut sums[k], &mut errs[k]);
             }
             i += EXACT_UNROLL;
         }
         for k in 0..n - i {
             let at = src.add((i + k) * V::LANES);
-            fast_two_sum_step::<V, E, SCALED>(at, &mut sums[k], &mut errs[k]);
+            fast_two_sum_step::<V, E, SCALED>(at, one, &mut sums[k], &mut errs[k]);
         }
         let mut total = 0i64;
         for sum in sums {

@@ -9,15 +9,15 @@
 //!   error-free extraction levels. The result is bit-identical for any chunking, thread count,
 //!   ISA path or machine. See `generic.rs` (algorithm) and `exact.rs` (accumulator, rounding,
 //!   IEEE rules).
-//! - [`Mode::Compensated`]: Ogita–Rump–Oishi Sum2 in SIMD lanes;
-//!   `|result − Σx| ≤ 2^-53·|Σx| + γ(n−1)²·Σ|x|` with `γ(k) = k·2^-53 / (1 − k·2^-53)`, barring
-//!   overflow.
+//! - [`Mode::Compensated`]: Exact's first pass without its certification — a compensated
+//!   (Kahan–Babuška–Neumaier) sum in SIMD lanes with exact high parts:
+//!   `|result − Σx| ≤ 2^-53·|Σx| + 2^-72·Σ|x|` whatever `n`, with no intermediate overflow.
 //! - [`Mode::Fast`]: plain IEEE additions in several SIMD accumulators (`f32` widened to `f64`).
 //!
 //! Compensated and Fast results depend only on the chunk contents and the ISA path (the lane
-//! layout), never on thread count; NaN and infinities follow IEEE addition in every mode (in the
-//! rounded modes an intermediate overflow can also give an infinity). An empty sum is +0.0 and a sum
-//! of only −0.0 is −0.0 in every mode.
+//! layout), never on thread count; NaN and infinities follow IEEE addition in every mode (in Fast
+//! an intermediate overflow can also give an infinity). An empty sum is +0.0 and a sum of only
+//! −0.0 is −0.0 in every mode.
 //!
 //! Layers, as in `kernels`: `generic.rs` holds each algorithm once over a `FloatVector` trait;
 //! `portable.rs` (also used for SSE2 and NEON) and `x86_64::{avx2, avx512}` implement it and
@@ -35,12 +35,11 @@ pub use exact::{DecodeError, ExactSum};
 
 use crate::element::{Mode, Summable, sealed::Sealed};
 use crate::kernels::Kernels;
-use generic::{Element, two_sum};
+use generic::Element;
 
 /// One element type's kernels on one ISA.
 pub(crate) struct TypeKernels<T> {
     fast: unsafe fn(&[T]) -> f64,
-    compensated: unsafe fn(&[T]) -> (f64, f64),
     exact: unsafe fn(&mut ExactSum, &[T]),
     bounded: unsafe fn(&mut ExactSum, &mut f64, &[T]),
 }
@@ -62,33 +61,31 @@ fn table(kernels: &Kernels) -> &'static FloatKernels {
     }
 }
 
-/// Defines, inside an ISA module, the eight named, non-inlined float kernels and its `KERNELS`
+/// Defines, inside an ISA module, the six named, non-inlined float kernels and its `KERNELS`
 /// table. `$vector` implements `generic::FloatVector`; `$features` are the target features it needs
 /// (none for the portable path).
 macro_rules! float_kernels {
     ($vector:ty $(, $features:literal)?) => {
         $crate::float::float_kernels!(@type [$(#[target_feature(enable = $features)])?] $vector;
-            f64: sum_f64_fast, sum_f64_compensated, sum_f64_exact, sum_f64_bounded);
+            f64: sum_f64_fast, sum_f64_exact, sum_f64_bounded);
         $crate::float::float_kernels!(@type [$(#[target_feature(enable = $features)])?] $vector;
-            f32: sum_f32_fast, sum_f32_compensated, sum_f32_exact, sum_f32_bounded);
+            f32: sum_f32_fast, sum_f32_exact, sum_f32_bounded);
 
         pub(crate) static KERNELS: $crate::float::FloatKernels = $crate::float::FloatKernels {
             f64: $crate::float::TypeKernels {
                 fast: sum_f64_fast,
-                compensated: sum_f64_compensated,
                 exact: sum_f64_exact,
                 bounded: sum_f64_bounded,
             },
             f32: $crate::float::TypeKernels {
                 fast: sum_f32_fast,
-                compensated: sum_f32_compensated,
                 exact: sum_f32_exact,
                 bounded: sum_f32_bounded,
             },
         };
     };
     (@type [$($attr:tt)*] $vector:ty;
-        $t:ty: $fast:ident, $compensated:ident, $exact:ident, $bounded:ident) => {
+        $t:ty: $fast:ident, $exact:ident, $bounded:ident) => {
         #[doc = concat!("The fast sum of `", stringify!($t), "` elements, on this module's ISA.")]
         ///
         /// # Safety
@@ -98,17 +95,6 @@ macro_rules! float_kernels {
         pub(crate) unsafe fn $fast(data: &[$t]) -> f64 {
             // SAFETY: the caller vouches for the ISA, as this function's contract says.
             unsafe { $crate::float::generic::fast::<$vector, $t>(data) }
-        }
-
-        #[doc = concat!("The compensated sum of `", stringify!($t), "` elements as (sum, error).")]
-        ///
-        /// # Safety
-        /// The running CPU must support this module's ISA.
-        $($attr)*
-        #[inline(never)]
-        pub(crate) unsafe fn $compensated(data: &[$t]) -> (f64, f64) {
-            // SAFETY: the caller vouches for the ISA, as this function's contract says.
-            unsafe { $crate::float::generic::compensated::<$vector, $t>(data) }
         }
 
         #[doc = concat!("Adds `", stringify!($t), "` elements to an exact accumulator.")]
@@ -172,8 +158,9 @@ pub enum FloatPartial {
     Exact { sum: ExactSum, slack: f64 },
     /// A plain IEEE sum; `nonempty` tells an empty sum (+0.0) from a sum of −0.0.
     Fast { sum: f64, nonempty: bool },
-    /// `sum + err` approximates the sum with Sum2's error bound.
-    Compensated { sum: f64, err: f64, nonempty: bool },
+    /// The exact sum so far lies within a bounded distance of `sum` (the Exact partial's slack,
+    /// not kept: Compensated rounds `sum` as it is).
+    Compensated { sum: ExactSum },
 }
 
 impl FloatPartial {
@@ -189,9 +176,7 @@ impl FloatPartial {
                 nonempty: false,
             },
             Mode::Compensated => FloatPartial::Compensated {
-                sum: -0.0,
-                err: 0.0,
-                nonempty: false,
+                sum: ExactSum::new(),
             },
         }
     }
@@ -215,52 +200,29 @@ impl FloatPartial {
                 *sum += s;
                 *nonempty |= n;
             }
-            (
-                Compensated { sum, err, nonempty },
-                Compensated {
-                    sum: s,
-                    err: e,
-                    nonempty: n,
-                },
-            ) => {
-                let (t, rounding) = two_sum(*sum, s);
-                *sum = t;
-                *err += rounding + e;
-                *nonempty |= n;
-            }
+            (Compensated { sum }, Compensated { sum: s }) => sum.merge(&s),
             (_, next) => {
-                let (mut sum, slack) =
-                    core::mem::replace(self, FloatPartial::empty(Mode::Fast)).into_exact();
-                let (s, e) = next.into_exact();
-                sum.merge(&s);
-                *self = Exact {
-                    sum,
-                    slack: slack + e,
-                };
+                // Never made by coresum (all partials of a sum share its mode): combined value
+                // by value, but no longer certified as exact.
+                let mut sum = core::mem::replace(self, FloatPartial::empty(Mode::Fast)).into_sum();
+                sum.merge(&next.into_sum());
+                *self = Compensated { sum };
             }
         }
     }
 
-    /// The partial as an exact sum of the values it holds, and its slack.
-    fn into_exact(self) -> (ExactSum, f64) {
-        let mut acc = ExactSum::new();
+    /// The values the partial holds, added exactly.
+    fn into_sum(self) -> ExactSum {
         match self {
-            FloatPartial::Exact { sum, slack } => return (sum, slack),
+            FloatPartial::Exact { sum, .. } | FloatPartial::Compensated { sum } => sum,
             FloatPartial::Fast { sum, nonempty } => {
+                let mut acc = ExactSum::new();
                 if nonempty {
                     acc.add(sum);
                 }
-            }
-            FloatPartial::Compensated { sum, err, nonempty } => {
-                if nonempty {
-                    acc.add(sum);
-                    if sum.is_finite() {
-                        acc.add(err);
-                    }
-                }
+                acc
             }
         }
-        (acc, 0.0)
     }
 
     /// The result; `None` where an Exact sum cannot tell its rounding from its slack.
@@ -278,23 +240,12 @@ impl FloatPartial {
     /// The result, ignoring any slack: exact for strict partials, whose slack is zero.
     fn round(self) -> f64 {
         match self {
-            FloatPartial::Exact { sum, .. } => sum.finish(),
+            FloatPartial::Exact { sum, .. } | FloatPartial::Compensated { sum } => sum.finish(),
             FloatPartial::Fast { sum, nonempty } => {
                 if nonempty {
                     sum
                 } else {
                     0.0
-                }
-            }
-            FloatPartial::Compensated { sum, err, nonempty } => {
-                if !nonempty {
-                    0.0
-                } else if !sum.is_finite() || err == 0.0 {
-                    // An infinity or NaN follows IEEE addition (the error term is meaningless
-                    // then); a zero error must not turn a −0.0 sum into +0.0.
-                    sum
-                } else {
-                    sum + err
                 }
             }
         }
@@ -327,8 +278,9 @@ fn direct_partial<T: Direct>(
                 FloatPartial::Exact { sum, slack }
             }
             Mode::Compensated => {
-                let (sum, err) = (k.compensated)(data);
-                FloatPartial::Compensated { sum, err, nonempty }
+                let (mut sum, mut slack) = (ExactSum::new(), 0.0);
+                (k.bounded)(&mut sum, &mut slack, data);
+                FloatPartial::Compensated { sum }
             }
             Mode::Fast => FloatPartial::Fast {
                 sum: (k.fast)(data),
@@ -487,14 +439,14 @@ mod tests {
 
     #[test]
     fn compensated_beats_cancellation() {
+        let pattern = [1e16, 1.0, -1e16, 1.0];
         for isa in Isa::available() {
-            for data in [&[1e16, 1.0, -1e16][..], &[1.0, 1e100, 1.0, -1e100, 0.5]] {
-                let got = sum_on_with(isa, data, Mode::Compensated).unwrap();
-                assert_eq!(
-                    got,
-                    data.iter().filter(|x: &&f64| x.abs() < 2.0).sum::<f64>(),
-                    "{isa}"
-                );
+            for copies in [1, 3, 25] {
+                let data = pattern.repeat(copies);
+                let got = sum_on_with(isa, &data, Mode::Compensated).unwrap();
+                assert_eq!(got, 2.0 * copies as f64, "{isa}");
+                // The plain sum loses ones (1e16 + 1 rounds back to 1e16).
+                assert_ne!(data.iter().sum::<f64>(), got);
             }
         }
     }
