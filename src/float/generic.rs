@@ -14,9 +14,9 @@
 //! # Exact, first pass: offset FastTwoSum and a certified rounding
 //!
 //! Blocks of at most [`BLOCK`] elements are summed in `EXACT_UNROLL` vector accumulators whose
-//! lanes start at `σ = 1.5 · 2^B`, where `2^M` bounds every `|x|` of the block (a max over the
-//! exponent bits, found for the next block in the same loop, so its loads from L2 overlap this
-//! block's arithmetic) and `B = M + 9`:
+//! lanes start at `σ = 1.5 · 2^B`, where `2^M` bounds every `|x|` of the block (a first pass takes
+//! the max over the exponent bits and brings the block into L1; fusing it into the previous
+//! block's loop was measured slower) and `B = M + 9`:
 //!
 //! ```text
 //! for each x:  t = s + x;  err += x − (t − s);  s = t        (Dekker's FastTwoSum)
@@ -479,11 +479,7 @@ unsafe fn exact_block<V: FloatVector, E: Element>(
 const SCALE_BINADES: i64 = 64;
 
 /// Adds `data` to `acc` up to an error of at most `*slack` more, added to `slack` (see the module
-/// docs, "Exact, first pass"): one extraction level per block, its high parts exact, its
-/// residuals summed in floating point with a proven bound.
-///
-/// The pass over block `b` also finds the largest magnitude of block `b + 1`: its loads come from
-/// L2 while block `b`, already in L1, is extracted.
+/// docs, "Exact, first pass").
 ///
 /// # Safety
 /// The CPU must support `V`'s ISA.
@@ -493,66 +489,55 @@ pub(crate) unsafe fn bounded<V: FloatVector, E: Element>(
     slack: &mut f64,
     data: &[E],
 ) {
-    let whole = |block: &[E]| block.len() - block.len() % V::LANES;
-    let mut blocks = data.chunks(BLOCK).peekable();
-    let first = blocks.peek().map_or(0, |b| whole(b) / V::LANES);
-    // SAFETY: the first block holds `first` whole vectors; the caller vouches for the ISA.
-    let mut key = unsafe { max_key::<V, E>(data.as_ptr(), first) };
-    while let Some(block) = blocks.next() {
-        let (vectors, tail) = block.split_at(whole(block));
-        let next = blocks.peek().map_or(&[][..], |b| &b[..whole(b)]);
-        // SAFETY: `key` is that of `vectors`, whole vectors of at most BLOCK elements, and so is
-        // `next`; the caller vouches for the ISA.
-        key = unsafe { bounded_block::<V, E>(acc, slack, vectors, key, next) };
+    for block in data.chunks(BLOCK) {
+        let whole = block.len() - block.len() % V::LANES;
+        let (vectors, tail) = block.split_at(whole);
+        // SAFETY: the caller vouches for the ISA; `vectors` is whole vectors, at most BLOCK long.
+        unsafe { bounded_block::<V, E>(acc, slack, vectors) };
         tail.iter().for_each(|&x| acc.add(x.widen()));
     }
 }
 
-/// Adds a block of whole vectors (at most [`BLOCK`] elements) whose largest magnitude has key
-/// `key` to `acc` with one extraction level, and the bound on what its residual sum may miss to
-/// `slack`. Returns the key of `next`.
+/// Adds a block of whole vectors (at most [`BLOCK`] elements) to `acc` with offset FastTwoSums,
+/// and the bound on what its error sum may miss to `slack`. (A first pass over the block finds
+/// its largest magnitude and brings it into L1 for the second.)
 ///
 /// # Safety
-/// `key` must be the key of `block` ([`max_key`]); `block` and `next` must hold whole vectors, at
-/// most [`BLOCK`] elements each; the CPU must support `V`'s ISA.
+/// The CPU must support `V`'s ISA.
 #[inline(always)]
 unsafe fn bounded_block<V: FloatVector, E: Element>(
     acc: &mut ExactSum,
     slack: &mut f64,
     block: &[E],
-    key: u64,
-    next: &[E],
-) -> u64 {
-    let (n, m) = (block.len() / V::LANES, next.len() / V::LANES);
+) {
+    let n = block.len() / V::LANES;
+    // SAFETY: `block` holds `n` whole vectors; the caller vouches for the ISA.
+    let key = unsafe { max_key::<V, E>(block.as_ptr(), n) };
     if key == 0 || key >> 52 >= 0x7ff {
         // Only zeros, or a NaN or an infinity: the superaccumulator applies the IEEE rules.
-        block.iter().for_each(|&x| acc.add(x.widen()));
-        // SAFETY: `next` holds `m` whole vectors; the caller vouches for the ISA.
-        return unsafe { max_key::<V, E>(next.as_ptr(), m) };
+        return block.iter().for_each(|&x| acc.add(x.widen()));
     }
     acc.note_nonzero_terms();
     // B = M + 9 (see `offset_sums`).
-    let (src, b) = ((block.as_ptr(), n), sigma_exponent(key) + 7);
-    let next = (next.as_ptr(), m);
-    let ((residual, next_key), unit) = if b <= 1023 {
+    let (src, b) = (block.as_ptr(), sigma_exponent(key) + 7);
+    let (residual, unit) = if b <= 1023 {
         let (sigma, unit) = sigma_at(b);
         // SAFETY: `n` whole vectors at `src`, every element finite (the key is below that of
-        // infinity) and below 2^M = 2^(B−9); `m` at `next`.
-        let out = unsafe { offset_sums::<V, E, false>(acc, src, next, sigma, unit) };
-        (out, unit)
+        // infinity) and below 2^M = 2^(B−9).
+        let residual = unsafe { offset_sums::<V, E, false>(acc, src, n, sigma, unit) };
+        (residual, unit)
     } else {
         // Magnitudes from 2^1014 on: scaled by 2^-64 as they are loaded, σ fits again.
         let (sigma, unit) = sigma_at(b - SCALE_BINADES);
         let unit = unit + SCALE_BINADES as u32;
         // SAFETY: as above, for the scaled elements and `B − 64`.
-        let out = unsafe { offset_sums::<V, E, true>(acc, src, next, sigma, unit) };
-        (out, unit)
+        let residual = unsafe { offset_sums::<V, E, true>(acc, src, n, sigma, unit) };
+        (residual, unit)
     };
     if residual != 0.0 {
         acc.add_finite(residual);
     }
     *slack += residual_bound(unit);
-    next_key
 }
 
 /// A bound on the rounding error of a block's error sum, for a block whose `σ` has its `ulp` at
@@ -602,46 +587,34 @@ unsafe fn fast_two_sum_step<V: FloatVector, E: Element, const SCALED: bool>(
     }
 }
 
-/// Sums the `n` whole vectors at `src = (pointer, n)` with running sums that start at
-/// `σ = 1.5 · 2^B`, `B = M + 9`: a lane adds at most `BLOCK / (EXACT_UNROLL · LANES) <= 128`
-/// terms below `2^M`, so it drifts by less than `2^(B−2)` (plus rounding errors of at most
-/// `128 · 2^(B−53)`) and stays strictly inside `(2^B, 2^(B+1))`. There FastTwoSum is exact, and the lane's final `s − σ` is an exact multiple of `ulp = 2^(B−52)`,
-/// read off the bit patterns (`bits(s) − bits(σ)`, linear across the binade) into `acc` in units
-/// of `2^unit`. Returns the float sum of the TwoSum errors, and the key of the `m` whole vectors
-/// at `next = (pointer, m)`, scanned in the same loop. `SCALED` multiplies each element by 2^-64
-/// first (and the error sum by 2^64 at the end; `unit` is then already that of the unscaled
-/// values).
+/// Sums the `n` whole vectors at `src` with running sums that start at `σ = 1.5 · 2^B`,
+/// `B = M + 9`: a lane adds at most `BLOCK / (EXACT_UNROLL · LANES) <= 128` terms below `2^M`,
+/// so it drifts by less than `2^(B−2)` (plus rounding errors of at most `128 · 2^(B−53)`) and
+/// stays strictly inside `(2^B, 2^(B+1))`. There FastTwoSum is exact, and the lane's final
+/// `s − σ` is an exact multiple of `ulp = 2^(B−52)`, read off the bit patterns
+/// (`bits(s) − bits(σ)`, linear across the binade) into `acc` in units of `2^unit`. Returns the
+/// float sum of the TwoSum errors. `SCALED` multiplies each element by 2^-64 first (and the error
+/// sum by 2^64 at the end; `unit` is then already that of the unscaled values).
 ///
 /// # Safety
-/// Both pointers must be valid for reads of their whole vectors, `n * V::LANES <= BLOCK`, every
-/// element at `src` must be finite with magnitude (after scaling) below `2^(B−9)` for
-/// `σ = 1.5 · 2^B`, and the CPU must support `V`'s ISA.
+/// `src` must be valid for reads of `n` whole vectors, `n * V::LANES <= BLOCK`, every element
+/// must be finite with magnitude (after scaling) below `2^(B−9)` for `σ = 1.5 · 2^B`, and the CPU
+/// must support `V`'s ISA.
 #[inline(always)]
 unsafe fn offset_sums<V: FloatVector, E: Element, const SCALED: bool>(
     acc: &mut ExactSum,
-    (src, n): (*const E, usize),
-    (next, m): (*const E, usize),
+    src: *const E,
+    n: usize,
     sigma: f64,
     unit: u32,
-) -> (f64, u64) {
+) -> f64 {
     const { assert!(BLOCK / (EXACT_UNROLL * V::LANES) <= 128) };
-    // SAFETY: loads stay inside the `n` and `m` vectors; the caller vouches for the ISA.
+    // SAFETY: loads stay inside the `n` vectors; the caller vouches for the ISA.
     unsafe {
         let one = opaque_one::<V>();
         let mut sums = [V::splat(sigma); EXACT_UNROLL];
         let mut errs = [V::splat(0.0); EXACT_UNROLL];
-        let mut key = V::splat(0.0);
         let mut i = 0;
-        while i + EXACT_UNROLL <= n.min(m) {
-            for k in 0..EXACT_UNROLL {
-                let at = (i + k) * V::LANES;
-                fast_two_sum_step::<V, E, SCALED>(src.add(at), one, &mut sums[k], &mut errs[k]);
-                key = E::load::<V>(next.add(at)).max_key(key);
-            }
-            i += EXACT_UNROLL;
-        }
-        let rest = max_key::<V, E>(next.add(i * V::LANES), m - i);
-        // The rest of the block (all of it for the last block, which has no `next`).
         while i + EXACT_UNROLL <= n {
             for k in 0..EXACT_UNROLL {
                 let at = src.add((i + k) * V::LANES);
@@ -664,11 +637,10 @@ unsafe fn offset_sums<V: FloatVector, E: Element, const SCALED: bool>(
         acc.add_scaled(total, unit);
         let lanes = fold_tree(errs).lanes();
         let residual = lanes[..V::LANES].iter().fold(0.0, |s, &x| s + x);
-        let residual = if SCALED {
+        if SCALED {
             residual * f64::from_bits(((1023 + SCALE_BINADES) as u64) << 52)
         } else {
             residual
-        };
-        (residual, largest_key([key]).max(rest))
+        }
     }
 }
