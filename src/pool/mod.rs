@@ -607,6 +607,7 @@ mod tests {
     //! lifetime erasure of blocking sums and broadcasts, and the atomics of the hand-off). The
     //! behavioural tests (thread bound, pinning, cancellation at scale) live in `tests/pool.rs`.
     use super::*;
+    use std::future::Future;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     fn small_pool() -> Pool {
@@ -644,5 +645,43 @@ mod tests {
             1,
             "the dropped pool released the data"
         );
+    }
+
+    /// An owner whose slice panics on the third call: at submission (twice) it works, on the worker
+    /// it panics.
+    struct Fuse(Vec<u8>, AtomicUsize);
+
+    impl std::ops::Deref for Fuse {
+        type Target = [u8];
+
+        fn deref(&self) -> &[u8] {
+            assert!(self.1.fetch_add(1, Ordering::Relaxed) < 2, "fuse blown");
+            &self.0
+        }
+    }
+
+    #[test]
+    fn panics_cancel_after_poll_and_shutdown_with_jobs_queued() {
+        let pool = small_pool();
+        let blown = pool
+            .sum_async(Fuse(vec![1; 300], AtomicUsize::new(0)))
+            .wait();
+        assert_eq!(blown, Err(SumError::Panicked("fuse blown".into())));
+        assert_eq!(
+            pool.broadcast(|_| panic!("boom")),
+            Err(SumError::Panicked("boom".into()))
+        );
+
+        let owned: Arc<[u32]> = (0..500).collect::<Vec<u32>>().into();
+        let mut polled = pool.sum_async(owned.clone());
+        let waker = std::task::Waker::noop();
+        let _ = std::pin::Pin::new(&mut polled).poll(&mut std::task::Context::from_waker(waker));
+        drop(polled);
+
+        // Queued, then the pool goes: the workers finish the job before they exit.
+        let queued = pool.sum_async(owned.clone());
+        drop(pool);
+        assert_eq!(queued.wait(), Ok(124_750));
+        assert_eq!(Arc::strong_count(&owned), 1, "a job kept its data");
     }
 }

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 /// State shared by the pool handle, its workers and its tasks.
 pub(crate) struct Shared {
     queue: Mutex<VecDeque<Arc<dyn Job>>>,
-    /// Jobs in `queue`, readable without the lock.
+    /// Jobs in `queue`, readable without the lock; changed only under it.
     pending: AtomicUsize,
     sleepers: AtomicUsize,
     sleep_lock: Mutex<()>,
@@ -54,8 +54,14 @@ impl Shared {
 
     /// Queues a job and wakes sleeping workers.
     pub(crate) fn submit(&self, job: Arc<dyn Job>) {
-        lock(&self.queue).push_back(job);
-        self.pending.fetch_add(1, Ordering::SeqCst);
+        {
+            // Counted under the lock, like every change of `pending`: counted after it, a job
+            // that a worker took and retired in between would take `pending` below zero (it
+            // wraps), and the idle workers would spin on the empty queue until the count caught up.
+            let mut queue = lock(&self.queue);
+            queue.push_back(job);
+            self.pending.fetch_add(1, Ordering::SeqCst);
+        }
         if self.sleepers.load(Ordering::SeqCst) > 0 {
             let _guard = lock(&self.sleep_lock);
             self.wakeup.notify_all();
@@ -85,6 +91,10 @@ impl Shared {
     pub(crate) fn run_worker(&self, index: usize) {
         IN_WORKER.with(|flag| flag.set(true));
         loop {
+            // Read before the queue: every job queued before the shutdown is then in it. Read
+            // after an empty queue, it could be a shutdown that follows a job queued in between,
+            // and the worker would leave that job (and whoever waits for it) behind.
+            let stop = self.shutdown.load(Ordering::SeqCst);
             let front = lock(&self.queue).front().cloned();
             match front {
                 Some(job) => {
@@ -92,7 +102,7 @@ impl Shared {
                         self.retire(&job);
                     }
                 }
-                None if self.shutdown.load(Ordering::SeqCst) => return,
+                None if stop => return,
                 None => self.idle(),
             }
         }
