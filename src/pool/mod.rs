@@ -24,6 +24,9 @@
 //! kernels on an existing rayon pool instead, see [`crate::rayon`] (feature `rayon`).
 
 mod job;
+#[cfg(all(test, loom))]
+mod loom_tests;
+mod sync;
 mod task;
 mod topology;
 mod worker;
@@ -43,10 +46,9 @@ use crate::plan::{ChunkPlan, chunk_bytes};
 use job::{Broadcast, Control, SumJob, panic_message};
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::mpsc;
 use std::sync::{Arc, OnceLock};
-use std::thread::JoinHandle;
 use std::time::Duration;
+use sync::{mpsc, thread};
 use worker::{Shared, in_worker};
 
 /// Blocking sums of fewer bytes than this run on the calling thread by default. Measured
@@ -325,7 +327,7 @@ impl PoolBuilder {
 pub struct Pool {
     shared: Arc<Shared>,
     workers: Vec<WorkerInfo>,
-    handles: Vec<JoinHandle<()>>,
+    handles: Vec<thread::JoinHandle<()>>,
     inline_bytes: usize,
 }
 
@@ -362,7 +364,7 @@ impl Pool {
         for info in pool.workers.clone() {
             let shared = Arc::clone(&pool.shared);
             let ready = ready_tx.clone();
-            let handle = std::thread::Builder::new()
+            let handle = thread::Builder::new()
                 .name(info.name.clone())
                 .spawn(move || {
                     let pinned = info.core.is_none_or(|id| {
@@ -517,7 +519,7 @@ impl Pool {
 impl Drop for Pool {
     fn drop(&mut self) {
         self.shared.shut_down();
-        let me = std::thread::current().id();
+        let me = thread::current().id();
         for handle in self.handles.drain(..) {
             // A pool dropped by one of its own workers (the last owner of the pool was a job's
             // data) cannot join that worker, which exits by itself after this job.
