@@ -39,6 +39,8 @@ mod element;
 mod float;
 mod kernels;
 mod plan;
+#[cfg(test)]
+mod tail_tests;
 
 pub use element::{Mode, Summable};
 pub use float::{DecodeError, ExactSum};

@@ -13,6 +13,7 @@
 //! claimed before the job completes.
 
 use super::PoolError;
+use super::sync::{AtomicBool, AtomicUsize, Condvar, Mutex, MutexGuard, Ordering, spin_until};
 use crate::element::{Mode, Summable, finish_or_retry, merge_in_order};
 use crate::kernels::Kernels;
 use crate::plan::{ChunkPlan, chunk_bytes};
@@ -20,10 +21,9 @@ use crossbeam_utils::CachePadded;
 use std::any::Any;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::PoisonError;
 use std::task::Waker;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Why a sum on the pool produced no result.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -167,10 +167,7 @@ impl<R> Completion<R> {
     /// a worker: it yields between polls so that the worker keeps the core, and it sleeps
     /// after `spin` so that a long sum does not pay for its polling.
     pub(crate) fn wait(&self, spin: Duration) -> Result<R, SumError> {
-        let start = Instant::now();
-        while !self.is_ready() && start.elapsed() < spin {
-            std::thread::yield_now();
-        }
+        spin_until(spin, || self.is_ready());
         let mut state = lock(&self.state);
         while !self.ready.load(Ordering::Acquire) {
             state = self

@@ -24,6 +24,9 @@
 //! kernels on an existing rayon pool instead, see [`crate::rayon`] (feature `rayon`).
 
 mod job;
+#[cfg(all(test, loom))]
+mod loom_tests;
+mod sync;
 mod task;
 mod topology;
 mod worker;
@@ -43,10 +46,9 @@ use crate::plan::{ChunkPlan, chunk_bytes};
 use job::{Broadcast, Control, SumJob, panic_message};
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::mpsc;
 use std::sync::{Arc, OnceLock};
-use std::thread::JoinHandle;
 use std::time::Duration;
+use sync::{mpsc, thread};
 use worker::{Shared, in_worker};
 
 /// Blocking sums of fewer bytes than this run on the calling thread by default. Measured
@@ -325,7 +327,7 @@ impl PoolBuilder {
 pub struct Pool {
     shared: Arc<Shared>,
     workers: Vec<WorkerInfo>,
-    handles: Vec<JoinHandle<()>>,
+    handles: Vec<thread::JoinHandle<()>>,
     inline_bytes: usize,
 }
 
@@ -362,7 +364,7 @@ impl Pool {
         for info in pool.workers.clone() {
             let shared = Arc::clone(&pool.shared);
             let ready = ready_tx.clone();
-            let handle = std::thread::Builder::new()
+            let handle = thread::Builder::new()
                 .name(info.name.clone())
                 .spawn(move || {
                     let pinned = info.core.is_none_or(|id| {
@@ -517,7 +519,7 @@ impl Pool {
 impl Drop for Pool {
     fn drop(&mut self) {
         self.shared.shut_down();
-        let me = std::thread::current().id();
+        let me = thread::current().id();
         for handle in self.handles.drain(..) {
             // A pool dropped by one of its own workers (the last owner of the pool was a job's
             // data) cannot join that worker, which exits by itself after this job.
@@ -610,6 +612,7 @@ mod tests {
     //! lifetime erasure of blocking sums and broadcasts, and the atomics of the hand-off). The
     //! behavioural tests (thread bound, pinning, cancellation at scale) live in `tests/pool.rs`.
     use super::*;
+    use std::future::Future;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     fn small_pool() -> Pool {
@@ -647,5 +650,43 @@ mod tests {
             1,
             "the dropped pool released the data"
         );
+    }
+
+    /// An owner whose slice panics on the third call: at submission (twice) it works, on the worker
+    /// it panics.
+    struct Fuse(Vec<u8>, AtomicUsize);
+
+    impl std::ops::Deref for Fuse {
+        type Target = [u8];
+
+        fn deref(&self) -> &[u8] {
+            assert!(self.1.fetch_add(1, Ordering::Relaxed) < 2, "fuse blown");
+            &self.0
+        }
+    }
+
+    #[test]
+    fn panics_cancel_after_poll_and_shutdown_with_jobs_queued() {
+        let pool = small_pool();
+        let blown = pool
+            .sum_async(Fuse(vec![1; 300], AtomicUsize::new(0)))
+            .wait();
+        assert_eq!(blown, Err(SumError::Panicked("fuse blown".into())));
+        assert_eq!(
+            pool.broadcast(|_| panic!("boom")),
+            Err(SumError::Panicked("boom".into()))
+        );
+
+        let owned: Arc<[u32]> = (0..500).collect::<Vec<u32>>().into();
+        let mut polled = pool.sum_async(owned.clone());
+        let waker = std::task::Waker::noop();
+        let _ = std::pin::Pin::new(&mut polled).poll(&mut std::task::Context::from_waker(waker));
+        drop(polled);
+
+        // Queued, then the pool goes: the workers finish the job before they exit.
+        let queued = pool.sum_async(owned.clone());
+        drop(pool);
+        assert_eq!(queued.wait(), Ok(124_750));
+        assert_eq!(Arc::strong_count(&owned), 1, "a job kept its data");
     }
 }

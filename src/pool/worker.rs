@@ -2,23 +2,27 @@
 //! and, when the queue is empty, spin briefly before sleeping.
 //!
 //! Waking: a worker about to sleep registers in `sleepers` and re-checks `pending` while holding
-//! `sleep_lock`; a submitter bumps `pending` and then reads `sleepers`. Both sides use `SeqCst`, so
-//! at least one of them sees the other: either the worker sees the new job and does not sleep, or
-//! the submitter sees a sleeper and notifies under `sleep_lock`, which the sleeper holds until it
-//! waits. A warm worker (still spinning) picks a job up within about a microsecond; a sleeping one
-//! pays a futex wake-up (tens of microseconds), which is why small sums never reach the pool.
+//! `sleep_lock`; a submitter bumps `pending` and then reads `sleepers`. A `SeqCst` fence between
+//! the write and the read on both sides (store-buffering) makes at least one of them see the
+//! other: either the worker sees the new job and does not sleep, or the submitter sees a sleeper
+//! and notifies under `sleep_lock`, which the sleeper holds until it waits. (`SeqCst` accesses
+//! alone would do in C11, but loom models them as `AcqRel` and would report a lost wake-up that
+//! cannot happen; it does model the fences, which cost nothing next to the queue's lock.)
+//!
+//! A warm worker (still spinning) picks a job up within about a microsecond; a sleeping one pays a
+//! futex wake-up (tens of microseconds), which is why small sums never reach the pool.
 
 use super::job::{Job, lock};
+use super::sync::{AtomicBool, AtomicUsize, Condvar, Mutex, Ordering, fence, spin_until};
 use std::cell::Cell;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, PoisonError};
+use std::time::Duration;
 
 /// State shared by the pool handle, its workers and its tasks.
 pub(crate) struct Shared {
     queue: Mutex<VecDeque<Arc<dyn Job>>>,
-    /// Jobs in `queue`, readable without the lock.
+    /// Jobs in `queue`, readable without the lock; changed only under it.
     pending: AtomicUsize,
     sleepers: AtomicUsize,
     sleep_lock: Mutex<()>,
@@ -28,10 +32,17 @@ pub(crate) struct Shared {
     spin: Duration,
 }
 
-thread_local! {
+#[cfg(not(loom))]
+std::thread_local! {
     /// Set on pool workers: a sum started from inside a job runs inline rather than waiting for
     /// workers that may all be busy with the outer job.
     static IN_WORKER: Cell<bool> = const { Cell::new(false) };
+}
+
+// Loom's threads share one OS thread, so the flag must be loom's (whose macro takes no `const`).
+#[cfg(loom)]
+loom::thread_local! {
+    static IN_WORKER: Cell<bool> = Cell::new(false);
 }
 
 /// Whether the calling thread is a coresum worker.
@@ -54,8 +65,16 @@ impl Shared {
 
     /// Queues a job and wakes sleeping workers.
     pub(crate) fn submit(&self, job: Arc<dyn Job>) {
-        lock(&self.queue).push_back(job);
-        self.pending.fetch_add(1, Ordering::SeqCst);
+        {
+            // Counted under the lock, like every change of `pending`: counted after it, a job
+            // that a worker took and retired in between would take `pending` below zero (it
+            // wraps), and the idle workers would spin on the empty queue until the count caught up.
+            let mut queue = lock(&self.queue);
+            queue.push_back(job);
+            self.pending.fetch_add(1, Ordering::SeqCst);
+        }
+        // Pairs with the fence in `idle` (see the module docs).
+        fence(Ordering::SeqCst);
         if self.sleepers.load(Ordering::SeqCst) > 0 {
             let _guard = lock(&self.sleep_lock);
             self.wakeup.notify_all();
@@ -85,6 +104,10 @@ impl Shared {
     pub(crate) fn run_worker(&self, index: usize) {
         IN_WORKER.with(|flag| flag.set(true));
         loop {
+            // Read before the queue: every job queued before the shutdown is then in it. Read
+            // after an empty queue, it could be a shutdown that follows a job queued in between,
+            // and the worker would leave that job (and whoever waits for it) behind.
+            let stop = self.shutdown.load(Ordering::SeqCst);
             let front = lock(&self.queue).front().cloned();
             match front {
                 Some(job) => {
@@ -92,7 +115,7 @@ impl Shared {
                         self.retire(&job);
                     }
                 }
-                None if self.shutdown.load(Ordering::SeqCst) => return,
+                None if stop => return,
                 None => self.idle(),
             }
         }
@@ -110,15 +133,14 @@ impl Shared {
     /// Waits for work: polls for `spin`, yielding between polls (a thread that wants this core
     /// gets it; an idle core returns at once), then sleeps until a submit or shutdown.
     fn idle(&self) {
-        let start = Instant::now();
-        while start.elapsed() < self.spin {
-            if self.pending.load(Ordering::SeqCst) > 0 || self.shutdown.load(Ordering::SeqCst) {
-                return;
-            }
-            std::thread::yield_now();
+        let woken =
+            || self.pending.load(Ordering::SeqCst) > 0 || self.shutdown.load(Ordering::SeqCst);
+        if spin_until(self.spin, woken) {
+            return;
         }
         let mut guard = lock(&self.sleep_lock);
         self.sleepers.fetch_add(1, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
         while self.pending.load(Ordering::SeqCst) == 0 && !self.shutdown.load(Ordering::SeqCst) {
             guard = self
                 .wakeup

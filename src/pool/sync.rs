@@ -1,0 +1,44 @@
+//! The pool's synchronisation primitives: std's, or loom's under `--cfg loom` so that the model
+//! checker (`src/pool/loom_tests.rs`, `.ci/lanes/loom.sh`) explores every interleaving of the
+//! queue, sleep/wake, completion and shutdown protocols.
+//!
+//! Not swapped:
+//! - `Arc`/`Weak` stay std's: loom's `Arc` cannot be coerced to `Arc<dyn Job>` (one allocation is
+//!   seen as a job, a control and a concrete `SumJob`) and has no `Weak`. Reference counting is
+//!   not part of the protocols checked; the loom tests check that the data is released directly.
+//! - Pinning, thread names and the topology are plain system calls; the loom tests turn pinning
+//!   off.
+//! - Time: see [`spin_until`].
+
+#[cfg(loom)]
+pub(crate) use loom::{
+    sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence},
+    sync::{Condvar, Mutex, MutexGuard, mpsc},
+    thread,
+};
+#[cfg(not(loom))]
+pub(crate) use std::{
+    sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence},
+    sync::{Condvar, Mutex, MutexGuard, mpsc},
+    thread,
+};
+
+use std::time::Duration;
+
+/// Polls `ready` for up to `limit`, yielding the core between polls; whether it became true.
+///
+/// Under loom it checks once: loom has no clock, and a loop bounded by time would make the
+/// executions it replays differ. The checks then cover what follows the spin, the sleep.
+pub(crate) fn spin_until(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
+    if cfg!(loom) {
+        return ready();
+    }
+    let start = std::time::Instant::now();
+    while start.elapsed() < limit {
+        if ready() {
+            return true;
+        }
+        thread::yield_now();
+    }
+    false
+}
