@@ -339,7 +339,7 @@ impl<T: Summable> Placed<T> {
     pub fn slice(&self) -> &[T] {
         // SAFETY: the storage holds `offset + len` elements of `T` and is 128-byte aligned, which
         // is at least `T`'s alignment (every `Summable` is a primitive integer or float of at most
-        // 16 bytes), so `offset` elements in is aligned. Every `Summable` (sealed: integers,
+        // 8 bytes), so `offset` elements in is aligned. Every `Summable` (sealed: integers,
         // floats, `half` floats) is valid for every bit pattern, and all the bytes are initialised.
         // The slice borrows `self`, so the storage outlives it.
         unsafe {
