@@ -1,0 +1,129 @@
+//! Arbitrary bytes into the CLI's `.npy` header parser, compiled in from the binary crate's own
+//! source (it only needs `dtype.rs` beside it, as `crate::dtype`).
+//!
+//! Never panics; and a header it accepts is what it claims: the magic and a known version, the
+//! data offset right after the declared header length and within the input, a valid (ASCII before
+//! 3.0) header text, a dtype that NumPy can name, a shape whose element count is reported exactly
+//! when it fits a `usize`, and the same result from the header bytes alone or from a canonical
+//! header written back from what was parsed.
+
+#![no_main]
+
+#[allow(dead_code)]
+#[path = "../../src/bin/coresum/dtype.rs"]
+mod dtype;
+#[allow(dead_code)]
+#[path = "../../src/bin/coresum/npy.rs"]
+mod npy;
+
+use dtype::{Dtype, Endian};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(header) = npy::parse(data) else {
+        return;
+    };
+
+    // The preamble: magic, version, header length, and where the data starts.
+    assert!(data.starts_with(b"\x93NUMPY"));
+    let major = data[6];
+    let (start, len) = match major {
+        1 => (10, usize::from(u16::from_le_bytes([data[8], data[9]]))),
+        2 | 3 => {
+            let len = u32::from_le_bytes(data[8..12].try_into().unwrap());
+            (12, usize::try_from(len).unwrap())
+        }
+        _ => panic!("accepted format version {major}"),
+    };
+    assert_eq!(header.data_offset, start + len);
+    assert!(header.data_offset <= data.len());
+
+    // The header text: UTF-8, ASCII before 3.0, a dict literal.
+    let text = std::str::from_utf8(&data[start..header.data_offset]).unwrap();
+    assert!(major == 3 || text.is_ascii());
+    let dict = text.trim_end();
+    assert!(dict.starts_with('{') && dict.ends_with('}'), "{text:?}");
+
+    // The dtype: one NumPy names (never bf16), whose descr reads back the same.
+    assert_ne!(header.dtype, Dtype::Bf16);
+    assert!([1, 2, 4, 8].contains(&header.dtype.size()));
+    let order = match header.endian {
+        Endian::Little => '<',
+        Endian::Big => '>',
+    };
+    let descr = format!("{order}{}", header.dtype.code());
+    assert_eq!(
+        Dtype::from_descr(&descr),
+        Ok((header.dtype, header.endian)),
+        "{descr}"
+    );
+
+    // The element count: the product of the shape when it fits a `usize`, else an error (then
+    // `input.rs` multiplies it by the element size with `checked_mul`). The product is taken left
+    // to right with overflow checks, so a zero dimension after dimensions whose product overflows
+    // gives an error rather than 0: shape (2^32, 2^32, 0) is an error, (0, 2^32, 2^32) is 0
+    // elements. NumPy writes neither (the product of the nonzero dimensions must fit), so what is
+    // asserted: a count is the exact product, and an error happens only where NumPy's rule fails.
+    let exact = header
+        .shape
+        .iter()
+        .try_fold(1u128, |n, &d| n.checked_mul(d as u128));
+    let exact = exact.and_then(|n| usize::try_from(n).ok());
+    let nonzero_fits = header
+        .shape
+        .iter()
+        .filter(|&&d| d != 0)
+        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .is_some();
+    match header.count() {
+        Ok(count) => assert_eq!(Some(count), exact),
+        Err(_) => assert!(!nonzero_fits, "{:?}", header.shape),
+    }
+    if nonzero_fits {
+        assert!(header.count().is_ok());
+    }
+    if let Ok(count) = header.count() {
+        let _ = count.checked_mul(header.dtype.size());
+    }
+
+    // Only the header bytes matter: the same result without the data, or with other data.
+    assert_eq!(npy::parse(&data[..header.data_offset]), Ok(header.clone()));
+
+    // A canonical version 1.0 / 2.0 header of what was parsed reads back the same.
+    let canonical = write_header(&descr, &header.shape);
+    let again = npy::parse(&canonical).unwrap();
+    assert_eq!(
+        (again.dtype, again.endian, &again.shape),
+        (header.dtype, header.endian, &header.shape)
+    );
+    assert_eq!(again.data_offset, canonical.len());
+});
+
+/// A header as NumPy writes it: the dict padded with spaces and a newline so that the data starts
+/// at a multiple of 64 bytes; version 1.0 when its length fits a u16, else 2.0.
+fn write_header(descr: &str, shape: &[usize]) -> Vec<u8> {
+    let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
+    let shape = match dims.as_slice() {
+        [one] => format!("({one},)"),
+        _ => format!("({})", dims.join(", ")),
+    };
+    let mut dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+    let long = (10 + dict.len() + 1).next_multiple_of(64) - 10 > usize::from(u16::MAX);
+    let preamble = if long { 12 } else { 10 };
+    let unpadded = preamble + dict.len() + 1;
+    dict.extend(std::iter::repeat_n(
+        ' ',
+        unpadded.next_multiple_of(64) - unpadded,
+    ));
+    dict.push('\n');
+    let mut out = b"\x93NUMPY".to_vec();
+    if long {
+        out.extend([2, 0]);
+        out.extend(u32::try_from(dict.len()).unwrap().to_le_bytes());
+    } else {
+        out.extend([1, 0]);
+        out.extend(u16::try_from(dict.len()).unwrap().to_le_bytes());
+    }
+    out.extend(dict.bytes());
+    out
+}

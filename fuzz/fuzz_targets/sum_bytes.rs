@@ -1,0 +1,142 @@
+//! Arbitrary bytes summed as every element type coresum supports, against references computed
+//! here: exact integers in `i128`, and for floats the exactly rounded sum of the test suite's
+//! reference (`tests/common/reference.rs`).
+//!
+//! Input: byte 0 picks the type (low nibble, modulo 14) and a chunking (high nibble, `CUTS`);
+//! byte 1 the element offset from a 128-byte boundary (modulo the elements per 128 bytes); the
+//! rest are the elements, in native byte order (a trailing partial element is dropped).
+//!
+//! Checked: `coresum::sum`, every available ISA path in every mode, the chunking merged in order
+//! (as the pool merges its chunks; also with the strict partials the pool falls back on where the
+//! fast ones leave an Exact rounding undecided), and a 2-thread pool that sends even the smallest sum to its
+//! workers. Integers and `Mode::Exact` must be exact and bit-identical everywhere;
+//! `Mode::Compensated` and `Mode::Fast` must not panic, must give NaN exactly when the exact sum is
+//! NaN (unless, in Fast, the finite terms could overflow on their own: IEEE allows inf - inf), and
+//! must keep their documented error bounds and signed zeros. Sums spanning several pool chunks (256 KiB
+//! here) are the `sum_pool` target's: they cost ten times as much.
+
+#![no_main]
+
+use coresum::{Isa, Mode, Summable, chunk_kernels, sum_on_with};
+use coresum_fuzz::reference::{canon, reference};
+use coresum_fuzz::{Placed, Visit, check_rounded, pool, visit};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let [select, place, bytes @ ..] = data else {
+        return;
+    };
+    let case = Case {
+        bytes,
+        place: *place,
+        cut_every: CUTS[usize::from(select >> 4)],
+    };
+    visit(select & 0x0f, case);
+});
+
+/// Chunk lengths (in elements) for the chunked sums; `None` for one chunk.
+const CUTS: [Option<usize>; 16] = [
+    None,
+    Some(1),
+    Some(2),
+    Some(3),
+    Some(4),
+    Some(5),
+    Some(7),
+    Some(8),
+    Some(15),
+    Some(16),
+    Some(17),
+    Some(31),
+    Some(32),
+    Some(63),
+    Some(64),
+    Some(129),
+];
+
+struct Case<'a> {
+    bytes: &'a [u8],
+    place: u8,
+    cut_every: Option<usize>,
+}
+
+impl Case<'_> {
+    fn placed<T: Summable>(&self) -> Placed<T> {
+        let offset = usize::from(self.place) % (128 / size_of::<T>());
+        Placed::new(self.bytes, offset, 1)
+    }
+
+    /// `data` split into chunks of `cut_every` elements on `isa`, merged in order as the pool
+    /// does (with these cuts instead of its grid): the fast partials, or where they cannot decide
+    /// the result, the strict ones.
+    fn chunked<T: Summable>(&self, isa: Isa, data: &[T], mode: Mode) -> T::Output {
+        let kernels = chunk_kernels(isa).expect("an available ISA");
+        let mut total = T::partial(kernels, mode, &data[..0]);
+        for chunk in data.chunks(self.step(data)) {
+            T::merge(&mut total, T::partial(kernels, mode, chunk));
+        }
+        T::finish(total).unwrap_or_else(|| self.strict(isa, data))
+    }
+
+    /// The same chunks summed with the strict partials only (always decided).
+    fn strict<T: Summable>(&self, isa: Isa, data: &[T]) -> T::Output {
+        let kernels = chunk_kernels(isa).expect("an available ISA");
+        let mut total = T::strict_partial(kernels, &data[..0]);
+        for chunk in data.chunks(self.step(data)) {
+            T::merge(&mut total, T::strict_partial(kernels, chunk));
+        }
+        T::finish_strict(total)
+    }
+
+    fn step<T>(&self, data: &[T]) -> usize {
+        self.cut_every.unwrap_or(data.len()).max(1)
+    }
+}
+
+impl Visit for Case<'_> {
+    fn int<T: Summable>(self, wide: fn(T) -> i128, out: fn(T::Output) -> i128) {
+        let placed = self.placed::<T>();
+        let data = placed.slice();
+        let expected: i128 = data.iter().map(|&x| wide(x)).sum();
+        assert_eq!(out(coresum::sum(data)), expected);
+        for isa in Isa::available() {
+            for mode in [Mode::Exact, Mode::Compensated, Mode::Fast] {
+                assert_eq!(
+                    out(sum_on_with(isa, data, mode).unwrap()),
+                    expected,
+                    "{isa}"
+                );
+            }
+            assert_eq!(out(self.chunked(isa, data, Mode::Exact)), expected, "{isa}");
+            assert_eq!(out(self.strict(isa, data)), expected, "strict on {isa}");
+        }
+        assert_eq!(out(pool().sum(data)), expected);
+    }
+
+    fn float<T: Summable<Output = f64>>(self, wide: fn(T) -> f64) {
+        let placed = self.placed::<T>();
+        let data = placed.slice();
+        let terms: Vec<f64> = data.iter().map(|&x| wide(x)).collect();
+        let exact = reference(terms.iter().copied());
+        // The oracle against the hardware, where one IEEE operation is the exact rounded sum.
+        match terms[..] {
+            [x] => assert_eq!(canon(exact), canon(x), "oracle on one term"),
+            [x, y] => assert_eq!(canon(exact), canon(x + y), "oracle on two terms"),
+            _ => {}
+        }
+
+        assert_eq!(canon(coresum::sum(data)), canon(exact), "sum: {terms:?}");
+        for isa in Isa::available() {
+            let got = sum_on_with(isa, data, Mode::Exact).unwrap();
+            assert_eq!(canon(got), canon(exact), "{isa}: {terms:?}");
+            let split = self.chunked(isa, data, Mode::Exact);
+            assert_eq!(canon(split), canon(exact), "chunked on {isa}: {terms:?}");
+            let strict = self.strict(isa, data);
+            assert_eq!(canon(strict), canon(exact), "strict on {isa}: {terms:?}");
+            for mode in [Mode::Compensated, Mode::Fast] {
+                check_rounded(mode, sum_on_with(isa, data, mode).unwrap(), exact, &terms);
+            }
+        }
+        assert_eq!(canon(pool().sum(data)), canon(exact), "pool: {terms:?}");
+    }
+}
