@@ -23,6 +23,10 @@ pub struct Header {
 impl Header {
     /// Number of elements (the product of the shape; 1 for a 0-d array).
     pub fn count(&self) -> Result<usize, String> {
+        // A zero dimension makes the array empty whatever the others are (in any order).
+        if self.shape.contains(&0) {
+            return Ok(0);
+        }
         self.shape
             .iter()
             .try_fold(1usize, |n, &d| n.checked_mul(d))
@@ -260,6 +264,16 @@ mod tests {
         assert_eq!(parsed.count(), Ok(12));
         assert_eq!(parse(&write_header(">f8", &[])).unwrap().count(), Ok(1));
         assert_eq!(parse(&write_header("|u1", &[0])).unwrap().count(), Ok(0));
+        // A zero dimension empties the array wherever it stands (found by the fuzzer).
+        for shape in [[1 << 32, 1 << 32, 0], [0, 1 << 32, 1 << 32]] {
+            assert_eq!(parse(&write_header("<i1", &shape)).unwrap().count(), Ok(0));
+        }
+        assert!(
+            parse(&write_header("<i1", &[1 << 32, 1 << 32]))
+                .unwrap()
+                .count()
+                .is_err()
+        );
     }
 
     #[test]
