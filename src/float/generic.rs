@@ -125,6 +125,13 @@ pub(crate) trait FloatVector: Copy {
     /// # Safety
     /// The CPU must support this ISA.
     unsafe fn sub_fused(self, other: Self, one: Self) -> Self;
+    /// Asks for the cache line holding `ptr` to be brought into L1; never faults, so `ptr` may
+    /// point anywhere (it is not dereferenced). A no-op where the ISA has no prefetch hint.
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    #[inline(always)]
+    unsafe fn prefetch(_ptr: *const u8) {}
     /// Lane-wise IEEE multiplication.
     ///
     /// # Safety
@@ -615,7 +622,14 @@ unsafe fn offset_sums<V: FloatVector, E: Element, const SCALED: bool>(
         let mut sums = [V::splat(sigma); EXACT_UNROLL];
         let mut errs = [V::splat(0.0); EXACT_UNROLL];
         let mut i = 0;
+        // The bytes one unrolled step reads; the same bytes of the next block are prefetched
+        // meanwhile (load ports idle here), so its max pass finds them in L1 out of cache too.
+        let step = EXACT_UNROLL * V::LANES * size_of::<E>();
         while i + EXACT_UNROLL <= n {
+            let ahead = src.wrapping_add(BLOCK + i * V::LANES).cast::<u8>();
+            for line in (0..step).step_by(64) {
+                V::prefetch(ahead.wrapping_add(line));
+            }
             for k in 0..EXACT_UNROLL {
                 let at = src.add((i + k) * V::LANES);
                 fast_two_sum_step::<V, E, SCALED>(at, one, &mut sums[k], &mut errs[k]);

@@ -44,6 +44,11 @@ impl FloatVector for __m512d {
         unsafe { _mm512_fnmadd_pd(other, one, self) }
     }
     #[inline(always)]
+    unsafe fn prefetch(ptr: *const u8) {
+        // SAFETY: a prefetch hint never faults, whatever the address.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(ptr.cast()) }
+    }
+    #[inline(always)]
     unsafe fn mul(self, other: Self) -> Self {
         // SAFETY: see `splat`.
         unsafe { _mm512_mul_pd(self, other) }
