@@ -482,7 +482,7 @@ unsafe fn exact_block<V: FloatVector, E: Element>(
 
 /// Binades by which [`bounded`] scales blocks whose `σ` would overflow: `2^-SCALE_BINADES · x`
 /// is exact for every `|x| >= 2^(SCALE_BINADES − 1022)`, and such a block's error bound
-/// (at least 2^939) dwarfs what the smaller elements lose to subnormal rounding (2^-1011 each).
+/// (at least 2^942) dwarfs what the smaller elements lose to subnormal rounding (2^-1011 each).
 const SCALE_BINADES: i64 = 64;
 
 /// Adds `data` to `acc` up to an error of at most `*slack` more, added to `slack` (see the module
@@ -549,11 +549,10 @@ unsafe fn bounded_block<V: FloatVector, E: Element>(
 
 /// A bound on the rounding error of a block's error sum, for a block whose `σ` has its `ulp` at
 /// `unit` (units of 2^-1074): every TwoSum error is exact and at most `2^(B−53) = ulp / 2` (the
-/// running sums stay below `2^(B+1)`), at most `BLOCK = 2^11` of them, so any summation order errs by at
-/// most `γ(2^11) · 2^11 · ulp / 2 < 2^-41 · 2^10 · ulp = 2^-31 · ulp`; we take twice that,
-/// `2^-30 · ulp`, which also covers the subnormal rounding of scaled blocks (see
-/// [`SCALE_BINADES`]). Below 2^-1074 the bound is 2^-1074: error sums that small are exact
-/// anyway.
+/// running sums stay below `2^(B+1)`), at most `BLOCK = 2^11` of them, so any summation order
+/// errs by at most `γ(2^11) · 2^11 · ulp / 2 < 2^-41 · 2^10 · ulp = 2^-31 · ulp`; we take twice
+/// that, `2^-30 · ulp`, which also covers the subnormal rounding of scaled blocks (see
+/// [`SCALE_BINADES`]). Below 2^-1074 the bound is 2^-1074: error sums that small are exact anyway.
 #[inline(always)]
 fn residual_bound(unit: u32) -> f64 {
     // ulp = 2^(unit − 1074), so the bound is 2^(unit − 1104).
