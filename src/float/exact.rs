@@ -156,12 +156,12 @@ impl ExactSum {
         }
     }
 
-    /// Adds `units · 2^shift` (in units of 2^-1074), `shift` <= 2048: a SIMD lane's total of
+    /// Adds `units · 2^shift` (in units of 2^-1074), `shift` <= 2079: a block's total of
     /// extracted high parts. Does not touch the flags.
     #[inline]
     pub(crate) fn add_scaled(&mut self, units: i64, shift: u32) {
         let low = shift & 31;
-        // `index + 2` <= 66 = TOP for `shift` <= 2048; `min` only spares the bounds checks.
+        // `index + 2` <= 66 = TOP for `shift` <= 2079; `min` only spares the bounds checks.
         let index = ((shift >> 5) as usize).min(TOP - 2);
         let wide = u128::from(units.unsigned_abs()) << low;
         let sign = units >> 63;

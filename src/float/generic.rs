@@ -285,7 +285,7 @@ pub(crate) unsafe fn exact<V: FloatVector, E: Element>(acc: &mut ExactSum, data:
 /// # Safety
 /// The CPU must support `V`'s ISA.
 #[inline(always)]
-unsafe fn largest_key<V: FloatVector, const N: usize>(keys: [V; N]) -> u64 {
+unsafe fn largest_key<V: FloatVector>(keys: [V; EXACT_UNROLL]) -> u64 {
     // SAFETY: the caller vouches for the ISA.
     unsafe {
         // A loop, not `reduce`: a closure would be compiled without the caller's target features.
@@ -405,37 +405,20 @@ unsafe fn extract<V: FloatVector, E: Element>(
             let at = (i + k) * V::LANES;
             extract_step(src.add(at), dst.add(at), s, &mut sums[k], &mut keys[k]);
         }
-        add_lane_totals(acc, sums, n, (sigma, unit));
+        let mut total = 0u64;
+        for (k, sum) in sums.into_iter().enumerate() {
+            // Vectors that went into accumulator k; each added bits(σ) once too many.
+            let count = (n / EXACT_UNROLL + usize::from(k < n % EXACT_UNROLL)) as u64;
+            let offset = count.wrapping_mul(sigma.to_bits());
+            for &lane in &sum.lanes()[..V::LANES] {
+                total = total.wrapping_add(lane.to_bits().wrapping_sub(offset));
+            }
+        }
+        // Every high part is below 2^51 units, so the block's true total is below
+        // 2^51 · BLOCK = 2^62 in magnitude: wrapping arithmetic on 64 bits gives it exactly.
+        acc.add_scaled(total as i64, unit);
         largest_key(keys)
     }
-}
-
-/// Adds to `acc` the extracted high parts that `sums` hold as bit patterns of `σ + x`, summed
-/// over `n` vectors spread round-robin over the `N` accumulators.
-///
-/// # Safety
-/// The CPU must support `V`'s ISA.
-#[inline(always)]
-unsafe fn add_lane_totals<V: FloatVector, const N: usize>(
-    acc: &mut ExactSum,
-    sums: [V; N],
-    n: usize,
-    (sigma, unit): (f64, u32),
-) {
-    let mut total = 0u64;
-    for (k, sum) in sums.into_iter().enumerate() {
-        // Vectors that went into accumulator k; each added bits(σ) once too many.
-        let count = (n / N + usize::from(k < n % N)) as u64;
-        let offset = count.wrapping_mul(sigma.to_bits());
-        // SAFETY: the caller vouches for the ISA.
-        let lanes = unsafe { sum.lanes() };
-        for &lane in &lanes[..V::LANES] {
-            total = total.wrapping_add(lane.to_bits().wrapping_sub(offset));
-        }
-    }
-    // Every high part is below 2^51 units, so the block's true total is below 2^51 · BLOCK =
-    // 2^62 in magnitude: wrapping arithmetic on 64 bits gives it exactly.
-    acc.add_scaled(total as i64, unit);
 }
 
 /// Adds a block of whole vectors (at most [`BLOCK`] elements) to `acc`, exactly.
