@@ -50,7 +50,8 @@ pub use pool::{Cores, Owner, Pool, PoolBuilder, PoolError, SumError, SumTask, de
 use std::fmt;
 
 /// The exact sum of `data`, on the best available ISA path and, for inputs of
-/// [`pool::DEFAULT_INLINE_BYTES`] or more, on the [default pool](default_pool).
+/// [`pool::DEFAULT_INLINE_BYTES`] or more (or as [`PoolBuilder::build_global`] configured it), on
+/// the [default pool](default_pool).
 ///
 /// ```
 /// assert_eq!(coresum::sum(&[u64::MAX, u64::MAX]), 2 * u64::MAX as u128);
@@ -64,12 +65,7 @@ pub fn sum<T: Summable>(data: &[T]) -> T::Output {
 /// The sum of `data` in the given [`Mode`] (which only floating-point sums look at).
 #[inline]
 pub fn sum_with<T: Summable>(data: &[T], mode: Mode) -> T::Output {
-    if size_of_val(data) >= pool::DEFAULT_INLINE_BYTES
-        && let Some(pool) = default_pool()
-    {
-        return pool.sum_with(data, mode);
-    }
-    pool::sum_inline(data, mode)
+    pool::sum_on_default(data, mode)
 }
 
 /// The exact sum of `data` on a chosen ISA path, whatever `CORESUM_ISA` says.
