@@ -129,6 +129,10 @@ fn workers_are_pinned_to_the_distinct_cores_they_report() {
         .inline_bytes(0)
         .build()
         .unwrap();
+    assert!(
+        pool.workers().iter().all(|w| w.pinned),
+        "the OS refused a pin"
+    );
     let cores: Vec<usize> = pool.workers().iter().map(|w| w.core.unwrap()).collect();
     let mut distinct = cores.clone();
     distinct.dedup();
