@@ -57,7 +57,7 @@ pub(super) fn install(builder: PoolBuilder) -> Result<&'static Pool, PoolError> 
 
 /// [`crate::sum_with`]: on the default pool if it takes a sum of this size, else inline. A sum the
 /// default configuration would run inline does not start the pool.
-pub(crate) fn sum_with<T: Summable>(data: &[T], mode: Mode) -> T::Output {
+pub(crate) fn sum_on_default<T: Summable>(data: &[T], mode: Mode) -> T::Output {
     let pool = match DEFAULT.get() {
         Some(built) => built.as_ref().ok(),
         None if size_of_val(data) >= DEFAULT_INLINE_BYTES => default_pool(),

@@ -1,9 +1,10 @@
 //! The bounded, core-pinned worker pool, and the blocking and asynchronous sums that run on it.
 //!
 //! A [`Pool`] owns a fixed number of worker threads, started once, named `<prefix><index>` and each
-//! pinned to its own core (where the OS allows it). Every sum, blocking or asynchronous, becomes one job in a FIFO queue;
-//! however many are requested at once, only the pool's workers run them (the callers of blocking
-//! sums wait, they do not compute), so the thread count is bounded by construction.
+//! pinned to its own core where the OS allows it. Every sum, blocking or asynchronous, becomes one
+//! job in a FIFO queue; however many are requested at once, only the pool's workers run them (the
+//! callers of blocking sums wait, they do not compute), so the thread count is bounded by
+//! construction.
 //!
 //! - Small inputs (below [`Pool::inline_bytes`] for blocking sums, [`ASYNC_INLINE_BYTES`] for
 //!   asynchronous ones) are summed inline on the calling thread: waking a worker costs more than
@@ -22,7 +23,7 @@
 //! `par_iter().sum()` pays that on every call. This pool's fork-join round trip is a queue push
 //! and a notify; see `docs/PERFORMANCE.md` for the measured comparison. To run coresum's plan and
 //! kernels on an existing rayon pool instead, see [`crate::rayon`] (feature `rayon`).
-
+//!
 //! # Where things are
 //!
 //! | file | what |
@@ -64,7 +65,7 @@ pub use registry::DEFAULT_SPIN;
 pub use task::SumTask;
 pub use topology::{allowed_cores, cache_bytes, parse_core_list, physical_cores};
 
-pub(crate) use global::sum_with as sum_on_default;
+pub(crate) use global::sum_on_default;
 pub(crate) use inline::sum_inline;
 
 use crate::element::{Mode, Summable};
@@ -98,7 +99,7 @@ pub struct WorkerInfo {
     pub pinned: bool,
 }
 
-/// A fixed set of worker threads, each pinned to one core, that run sums.
+/// A fixed set of worker threads, each pinned to one core where the OS allows, that run sums.
 ///
 /// ```
 /// use coresum::Pool;
