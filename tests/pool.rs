@@ -241,6 +241,7 @@ fn results_are_identical_for_every_thread_count() {
             .inline_bytes(0)
             .build()
             .unwrap();
+        assert!(pool.workers().iter().all(|w| w.core.is_none() && !w.pinned));
         assert_eq!(pool.sum(&data), expected, "{threads} threads");
         assert_eq!(
             pool.sum(&data[3..]),
