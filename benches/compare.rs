@@ -11,14 +11,14 @@
 //! workers — do not steal the next peer's cores), and each figure the median per call. Noise then
 //! hits every peer of a row alike, and the report gives ratios between them.
 
-mod common;
-
 use accurate::sum::OnlineExactSum;
 use accurate::traits::SumWithAccumulator;
-use common::floats::{unrolled8_f32, unrolled8_f64, values};
-use common::openmp::OpenMp;
-use common::{Aligned, fork_union_pool, native};
 use coresum::{Cores, Mode, Pool, Summable};
+use coresum_bench_support::data::float_values;
+use coresum_bench_support::data::{Aligned, Integer};
+use coresum_bench_support::native::{unrolled8_f32, unrolled8_f64};
+use coresum_bench_support::openmp::OpenMp;
+use coresum_bench_support::{fork_union_pool, native};
 use crossbeam_utils::CachePadded;
 use rayon::prelude::*;
 use serde_json::{Value, json};
@@ -315,7 +315,7 @@ fn integer_type<T, W>(
     rows: &mut Vec<Value>,
     scaling: &mut Vec<Value>,
 ) where
-    T: Summable + Sync,
+    T: Summable + Integer + Sync,
     T::Output: Low64,
     W: From<T> + Sum + Send + Low64 + 'static,
 {
@@ -566,9 +566,12 @@ fn measure(quick: bool) {
 
     let mut floats = Vec::new();
     for &bytes in &settings.float_sizes {
-        let narrow = values(bytes / 8, false);
-        let wide = values(bytes / 8, true);
-        let narrow32: Vec<f32> = values(bytes / 4, false).iter().map(|&x| x as f32).collect();
+        let narrow = float_values(bytes / 8, false);
+        let wide = float_values(bytes / 8, true);
+        let narrow32: Vec<f32> = float_values(bytes / 4, false)
+            .iter()
+            .map(|&x| x as f32)
+            .collect();
         floats.push(float_set(
             &cx,
             "f64",

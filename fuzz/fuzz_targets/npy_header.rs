@@ -1,4 +1,4 @@
-//! Arbitrary bytes into the CLI's `.npy` header parser, compiled in from the binary crate's own
+//! Arbitrary bytes into the CLI's `.npy` header parser, compiled in from the CLI crate's own
 //! source (it only needs `dtype.rs` beside it, as `crate::dtype`).
 //!
 //! Never panics; and a header it accepts is what it claims: the magic and a known version, the
@@ -10,10 +10,10 @@
 #![no_main]
 
 #[allow(dead_code)]
-#[path = "../../src/bin/coresum/dtype.rs"]
+#[path = "../../crates/cli/src/dtype.rs"]
 mod dtype;
 #[allow(dead_code)]
-#[path = "../../src/bin/coresum/npy.rs"]
+#[path = "../../crates/cli/src/npy.rs"]
 mod npy;
 
 use dtype::{Dtype, Endian};

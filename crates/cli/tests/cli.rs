@@ -166,7 +166,9 @@ fn shapes_and_the_empty_array() {
 #[test]
 fn a_raw_slice_at_a_misaligned_offset() {
     let dir = tempfile::tempdir().unwrap();
-    let values: Vec<i32> = (0..300_000).map(|i| i * 7919 - 1_000_000_000).collect();
+    let values: Vec<i32> = (0..300_000i32)
+        .map(|i| i.wrapping_mul(7919).wrapping_sub(1_000_000_000))
+        .collect();
     let mut bytes = vec![0xAB, 0xCD, 0xEF];
     bytes.extend(values.iter().flat_map(|x| x.to_le_bytes()));
     let raw = dir.path().join("skewed.raw");

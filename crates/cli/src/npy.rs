@@ -13,8 +13,11 @@ use crate::dtype::{Dtype, Endian};
 /// What the header says about the data that follows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Header {
+    /// Type of the elements (`descr`).
     pub dtype: Dtype,
+    /// Their byte order (`descr`'s first character).
     pub endian: Endian,
+    /// The array's dimensions (empty for a 0-d array).
     pub shape: Vec<usize>,
     /// Where the data starts, in bytes from the start of the file.
     pub data_offset: usize,
