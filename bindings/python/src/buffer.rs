@@ -11,8 +11,8 @@
 use crate::{Total, iterable, sum_error};
 use coresum::{Mode, Pool, Summable};
 use half::f16;
-use pyo3::buffer::PyUntypedBuffer;
 use pyo3::exceptions::PyTypeError;
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 use std::ops::Deref;
@@ -128,17 +128,104 @@ impl Elem {
     }
 }
 
+/// A buffer exported by an object (`PyObject_GetBuffer`), released on drop. pyo3's own
+/// `PyBuffer` refuses 0-d arrays (a null shape), which are valid input here.
+struct Export(Box<ffi::Py_buffer>);
+
+// SAFETY: the export only hands out reads of the exporter's memory, which stays alive (and
+// unresized) until the export is released; releasing takes the GIL, on whichever thread.
+unsafe impl Send for Export {}
+// SAFETY: as above: shared, read-only access.
+unsafe impl Sync for Export {}
+
+impl Export {
+    fn get(data: &Bound<'_, PyAny>) -> PyResult<Export> {
+        // SAFETY: `Py_buffer` is plain data (pointers and integers): all zeroes is a valid value.
+        let mut view: Box<ffi::Py_buffer> = Box::new(unsafe { std::mem::zeroed() });
+        // SAFETY: `data` is a live object and `view` a writable `Py_buffer` that stays at this
+        // address (boxed) until `PyBuffer_Release` in `drop`.
+        if unsafe { ffi::PyObject_GetBuffer(data.as_ptr(), &mut *view, ffi::PyBUF_FULL_RO) } != 0 {
+            return Err(PyErr::fetch(data.py()));
+        }
+        let export = Export(view);
+        if export.0.ndim > 0 && (export.0.shape.is_null() || export.0.strides.is_null()) {
+            return Err(PyTypeError::new_err("the buffer gives no shape or strides"));
+        }
+        Ok(export)
+    }
+
+    fn ndim(&self) -> usize {
+        usize::try_from(self.0.ndim).unwrap_or(0)
+    }
+
+    fn shape(&self) -> &[usize] {
+        if self.ndim() == 0 {
+            return &[];
+        }
+        // SAFETY: checked non-null in `get`; the exporter gives `ndim` non-negative extents.
+        unsafe { std::slice::from_raw_parts(self.0.shape.cast::<usize>(), self.ndim()) }
+    }
+
+    fn strides(&self) -> &[isize] {
+        if self.ndim() == 0 {
+            return &[];
+        }
+        // SAFETY: checked non-null in `get`; the exporter gives `ndim` strides.
+        unsafe { std::slice::from_raw_parts(self.0.strides, self.ndim()) }
+    }
+
+    fn indirect(&self) -> bool {
+        !self.0.suboffsets.is_null() && {
+            // SAFETY: a non-null `suboffsets` holds `ndim` entries.
+            let offsets = unsafe { std::slice::from_raw_parts(self.0.suboffsets, self.ndim()) };
+            offsets.iter().any(|&o| o >= 0)
+        }
+    }
+
+    fn format(&self) -> String {
+        if self.0.format.is_null() {
+            return "B".into(); // the buffer protocol's default: unsigned bytes
+        }
+        // SAFETY: a non-null `format` is a NUL-terminated string owned by the export.
+        unsafe { std::ffi::CStr::from_ptr(self.0.format) }
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    fn item_size(&self) -> usize {
+        usize::try_from(self.0.itemsize).unwrap_or(0)
+    }
+
+    fn item_count(&self) -> usize {
+        self.shape().iter().product()
+    }
+
+    fn base(&self) -> *const u8 {
+        self.0.buf.cast::<u8>().cast_const()
+    }
+}
+
+impl Drop for Export {
+    fn drop(&mut self) {
+        // During interpreter shutdown there is no GIL to be had, and nothing left to release.
+        let _ = Python::try_attach(|_| {
+            // SAFETY: the view was filled by `PyObject_GetBuffer` and is released once, here.
+            unsafe { ffi::PyBuffer_Release(&mut *self.0) }
+        });
+    }
+}
+
 /// An exported buffer and what the engine needs to know about it.
 pub(crate) struct Buffer {
-    buf: PyUntypedBuffer,
+    buf: Export,
     pub(crate) elem: Elem,
     /// Where the elements fill one gap-free, native, aligned block: its lowest address and length.
     block: Option<(*const u8, usize)>,
     swap: bool,
 }
 
-// SAFETY: the raw pointer in `block` points into the exporter's memory, which the exported
-// `PyUntypedBuffer` (itself Send + Sync) keeps alive; it is only read.
+// SAFETY: the raw pointer in `block` points into the exporter's memory, which the `Export`
+// (itself Send + Sync) keeps alive; it is only read.
 unsafe impl Send for Buffer {}
 // SAFETY: as above: shared, read-only access.
 unsafe impl Sync for Buffer {}
@@ -150,20 +237,19 @@ impl Buffer {
         if unsafe { pyo3::ffi::PyObject_CheckBuffer(data.as_ptr()) } == 0 {
             return Ok(None);
         }
-        let buf = PyUntypedBuffer::get(data)?;
-        if buf.suboffsets().is_some_and(|s| s.iter().any(|&o| o >= 0)) {
+        let buf = Export::get(data)?;
+        if buf.indirect() {
             return Err(PyTypeError::new_err(
                 "cannot sum an indirect buffer (PIL-style suboffsets)",
             ));
         }
-        let format = buf.format().to_str().unwrap_or("?unreadable");
-        let (elem, swap) = Elem::parse(format, buf.item_size())?;
+        let (elem, swap) = Elem::parse(&buf.format(), buf.item_size())?;
         let align = with_elem!(elem, T => align_of::<T>());
         let block = if swap {
             None
         } else {
             dense_block(buf.shape(), buf.strides(), buf.item_size()).and_then(|(low, len)| {
-                let start = buf.buf_ptr().cast::<u8>().wrapping_offset(low).cast_const();
+                let start = buf.base().wrapping_offset(low);
                 (len == 0 || start.addr() % align == 0).then_some((start, len))
             })
         };
@@ -191,7 +277,7 @@ impl Buffer {
     /// A native contiguous copy of the elements, in C order.
     pub(crate) fn gather<T: Wire>(&self) -> Vec<T> {
         let mut out = Vec::with_capacity(self.buf.item_count());
-        let base = self.buf.buf_ptr().cast::<u8>().cast_const();
+        let base = self.buf.base();
         for_each_offset(self.buf.shape(), self.buf.strides(), 0, &mut |offset| {
             // SAFETY: `offset` is the byte offset of an element of the buffer (an in-bounds index
             // times the strides the exporter gave); `Wire::read` reads it unaligned.
