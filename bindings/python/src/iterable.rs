@@ -12,8 +12,9 @@
 
 use coresum::ExactSum;
 use pyo3::exceptions::{PyOverflowError, PyTypeError};
+use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyFloat, PyInt};
+use pyo3::types::{PyFloat, PyInt, PyList};
 
 /// The running sum of an iterable.
 #[derive(Default)]
@@ -27,6 +28,40 @@ pub(crate) struct ItemSum {
 }
 
 impl ItemSum {
+    /// Adds the object `item` points to, a borrowed reference (the `index`th item).
+    ///
+    /// # Safety
+    /// `item` must point to a live object for the duration of the call.
+    unsafe fn add_ptr(
+        &mut self,
+        py: Python<'_>,
+        item: *mut ffi::PyObject,
+        index: usize,
+    ) -> PyResult<()> {
+        // The common cases first, without exceptions or reference counting: an exact int that
+        // fits in 64 bits, an exact float.
+        // SAFETY: `item` is live (the caller's contract); the checks read its type; for an exact
+        // int `PyLong_AsLongLongAndOverflow` reports overflow in `overflow` and never raises, and
+        // `PyFloat_AsDouble` of an exact float cannot fail.
+        unsafe {
+            if ffi::PyLong_CheckExact(item) != 0 {
+                let mut overflow = 0;
+                let v = ffi::PyLong_AsLongLongAndOverflow(item, &mut overflow);
+                if overflow == 0
+                    && let Some(sum) = self.small.checked_add(i128::from(v))
+                {
+                    self.small = sum;
+                    return Ok(());
+                }
+            } else if ffi::PyFloat_CheckExact(item) != 0 {
+                self.floats.add(ffi::PyFloat_AsDouble(item));
+                self.saw_float = true;
+                return Ok(());
+            }
+            self.add(&Bound::from_borrowed_ptr(py, item), index)
+        }
+    }
+
     /// Adds one item (the `index`th, for error messages).
     pub(crate) fn add(&mut self, item: &Bound<'_, PyAny>, index: usize) -> PyResult<()> {
         if let Ok(float) = item.cast::<PyFloat>() {
@@ -143,6 +178,24 @@ pub(crate) fn collect(data: &Bound<'_, PyAny>) -> PyResult<ItemSum> {
         ))
     })?;
     let mut sum = ItemSum::default();
+    if let Ok(list) = data.cast::<PyList>() {
+        // Lists by index, borrowing each item: no iterator, no reference counting.
+        let mut index = 0;
+        while index < list.len() {
+            // SAFETY: `index` is within the list's current length (checked just now, and nothing
+            // runs in between); the borrowed item is alive until the list changes, which only
+            // the slow path can cause, after it took a reference of its own.
+            unsafe {
+                let item = ffi::PyList_GetItem(list.as_ptr(), index as ffi::Py_ssize_t);
+                if item.is_null() {
+                    return Err(PyErr::fetch(data.py()));
+                }
+                sum.add_ptr(data.py(), item, index)?;
+            }
+            index += 1;
+        }
+        return Ok(sum);
+    }
     for (index, item) in items.enumerate() {
         sum.add(&item?, index)?;
     }
