@@ -212,6 +212,8 @@ unsafe fn submit<T: Summable<Output = f64>>(
             len: data.len(),
             task: shared.clone(),
         };
+        // Handed out before the sum starts, so that the callback can use it (via `user_data`).
+        *out = Box::into_raw(Box::new(coresum_task(shared.clone())));
         let mut task = pool.0.sum_async_with(array, mode);
         let waker = Waker::from(shared.clone());
         // Polled under the lock, so that a worker finishing meanwhile finds the task stored.
@@ -225,7 +227,6 @@ unsafe fn submit<T: Summable<Output = f64>>(
                 }
             }
         };
-        *out = Box::into_raw(Box::new(coresum_task(shared.clone())));
         if let Some(result) = finished {
             shared.settle(result.map_err(sum_failure));
         }
@@ -233,12 +234,13 @@ unsafe fn submit<T: Summable<Output = f64>>(
     })
 }
 
-/// Starts the sum of the `double` array `data[..len]` in `mode` on `pool`, into `*out`.
+/// Starts the sum of the `double` array `data[..len]` in `mode` on `pool`; `*out` receives the
+/// task before the sum starts.
 ///
 /// The result goes to `callback(user_data, status, sum)` (if not null), called exactly once:
 /// on the pool's worker that finished the sum; on the calling thread, before this function
-/// returns, for a small array summed at once; or with `CORESUM_E_CANCELLED` on the thread that
-/// cancels or frees the unfinished task. It may call `coresum_task_wait` and `coresum_task_free`
+/// returns, if the sum is done by then (small arrays are summed at once); or with
+/// `CORESUM_E_CANCELLED` on the thread that cancels or frees the unfinished task. It may call `coresum_task_wait` and `coresum_task_free`
 /// on its own task, but must not block on other work of the same pool.
 ///
 /// The caller keeps `data` alive and unchanged until the callback has run or
