@@ -9,14 +9,15 @@ if ! command -v cargo >/dev/null; then
     curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
     source "$HOME/.cargo/env"
 fi
-if ! command -v cc >/dev/null || ! command -v gfortran >/dev/null; then
-    (apt-get update -qq && apt-get install -y -qq gcc gfortran >/dev/null) ||
+if ! command -v cc >/dev/null || ! command -v gfortran >/dev/null || ! command -v pkg-config >/dev/null; then
+    (apt-get update -qq && apt-get install -y -qq gcc gfortran pkg-config >/dev/null) ||
         echo "== capi: could not install gcc/gfortran with apt"
 fi
 
 echo "== capi: cargo test -p coresum-capi (header freshness, ABI tests)"
-cargo test --release -p coresum-capi
-cargo build --release -p coresum-capi
+# Debug: cbindgen and its parser are test-only and need no optimising.
+cargo test -p coresum-capi
+cargo build --release -p coresum-capi --lib
 lib=target/release
 inc=bindings/c/include
 out=$(mktemp -d)
@@ -35,6 +36,15 @@ for prog in bindings/c/tests/c/coresum_test.c examples/c/sum.c; do
     cc "${cflags[@]}" "$prog" "$lib/libcoresum_capi.a" $static_libs -o "$out/$name-static"
     "$out/$name-static"
 done
+
+echo "== capi: examples/c/sum.c through pkg-config (installed to a scratch prefix)"
+prefix="$out/prefix"
+install -Dm644 "$inc/coresum.h" "$prefix/include/coresum.h"
+install -Dm755 "$lib/libcoresum_capi.so" "$prefix/lib/libcoresum_capi.so"
+sed "s|@PREFIX@|$prefix|" bindings/c/coresum.pc.in | install -Dm644 /dev/stdin "$prefix/lib/pkgconfig/coresum.pc"
+# shellcheck disable=SC2046 # pkg-config's flags split on purpose
+cc -std=c11 examples/c/sum.c $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs coresum) -o "$out/sum-pc"
+LD_LIBRARY_PATH="$prefix/lib" "$out/sum-pc" >/dev/null
 
 if command -v gfortran >/dev/null; then
     echo "== capi: examples/fortran/sum.f90 (iso_c_binding)"
