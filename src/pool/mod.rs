@@ -40,9 +40,9 @@ pub fn cache_bytes(level: u32) -> Option<usize> {
     crate::plan::cache_bytes(level)
 }
 
-use crate::element::{Mode, Summable, sum_chunks};
-use crate::kernels::Kernels;
-use crate::plan::{ChunkPlan, chunk_bytes};
+use crate::arch::Kernels;
+use crate::element::{Mode, Summable};
+use crate::plan::chunk_bytes;
 use job::{Broadcast, Control, SumJob, panic_message};
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -544,19 +544,7 @@ impl fmt::Debug for Pool {
 /// Sums `data` on the calling thread, on the same chunk grid as the pool (so floating-point
 /// modes give the same bits either way).
 pub(crate) fn sum_inline<T: Summable>(data: &[T], mode: Mode) -> T::Output {
-    let kernels = Kernels::active();
-    let chunk_bytes = chunk_bytes();
-    if size_of_val(data) <= chunk_bytes {
-        // The grid's first chunk runs from the start to one chunk past the first 128-byte
-        // boundary: a slice of at most one chunk is that chunk.
-        return sum_chunks(kernels, mode, [data]);
-    }
-    let plan = ChunkPlan::new(data, chunk_bytes);
-    sum_chunks(
-        kernels,
-        mode,
-        (0..plan.count()).map(|i| &data[plan.range(i)]),
-    )
+    crate::reduce::sum_on_grid(Kernels::active(), mode, data)
 }
 
 /// The process-wide pool behind [`crate::sum`]: built on first use with the defaults and the
