@@ -136,7 +136,7 @@ impl FloatPartial {
         }
     }
 
-    /// The result, ignoring any slack: exact for strict partials, whose slack is zero.
+    /// The result, ignoring any slack: exact for error-free partials, whose slack is zero.
     fn round(self) -> f64 {
         match self {
             FloatPartial::Exact { sum, .. } | FloatPartial::Compensated { sum } => sum.finish(),
