@@ -24,7 +24,8 @@
 //!   [`Mode::Compensated`] and [`Mode::Fast`] trade accuracy for speed. [`ExactSum`] is the exact
 //!   accumulator itself, mergeable and serialisable.
 //! - **Dispatched at run time**: a default build detects SSE2 / AVX2 / AVX-512 (or uses NEON) once,
-//!   and the environment variable `CORESUM_ISA` can cap the choice (see [`isa`](mod@isa)).
+//!   and the environment variable `CORESUM_ISA` or [`isa::set_isa_cap`] can cap the choice (see
+//!   [`isa`](mod@isa)).
 
 #![warn(missing_docs)]
 
