@@ -1,9 +1,8 @@
 //! Sums too small to be worth a worker: the thresholds below which a sum stays on the calling
 //! thread, and the inline sum itself, on the same chunk grid as the pool's.
 
-use crate::element::{Mode, Summable, sum_chunks};
-use crate::kernels::Kernels;
-use crate::plan::{ChunkPlan, chunk_bytes};
+use crate::arch::Kernels;
+use crate::element::{Mode, Summable};
 
 /// Blocking sums of fewer bytes than this run on the calling thread by default. Measured
 /// (`cargo bench --bench pool -- threshold`, docs/PERFORMANCE.md): below it, handing the work to
@@ -20,17 +19,5 @@ pub const ASYNC_INLINE_BYTES: usize = 64 << 10;
 /// Sums `data` on the calling thread, on the same chunk grid as the pool (so floating-point
 /// modes give the same bits either way).
 pub(crate) fn sum_inline<T: Summable>(data: &[T], mode: Mode) -> T::Output {
-    let kernels = Kernels::active();
-    let chunk_bytes = chunk_bytes();
-    if size_of_val(data) <= chunk_bytes {
-        // The grid's first chunk runs from the start to one chunk past the first 128-byte
-        // boundary: a slice of at most one chunk is that chunk.
-        return sum_chunks(kernels, mode, [data]);
-    }
-    let plan = ChunkPlan::new(data, chunk_bytes);
-    sum_chunks(
-        kernels,
-        mode,
-        (0..plan.count()).map(|i| &data[plan.range(i)]),
-    )
+    crate::reduce::sum_on_grid(Kernels::active(), mode, data)
 }

@@ -69,7 +69,7 @@ pub(crate) use global::sum_on_default;
 pub(crate) use inline::sum_inline;
 
 use crate::element::{Mode, Summable};
-use crate::kernels::Kernels;
+use crate::arch::Kernels;
 use crate::plan::chunk_bytes;
 use broadcast::Broadcast;
 use builder::Placement;

@@ -16,8 +16,9 @@ use super::error::{SumError, panic_message};
 use super::job::{Control, Job, Owner};
 use super::latch::Completion;
 use super::sync::{AtomicBool, AtomicUsize, Mutex, Ordering, lock};
-use crate::element::{Mode, Summable, finish_or_retry, merge_in_order};
-use crate::kernels::Kernels;
+use crate::arch::Kernels;
+use crate::element::{Mode, Summable};
+use crate::reduce;
 use crate::plan::{ChunkPlan, chunk_bytes};
 use crossbeam_utils::CachePadded;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -88,7 +89,7 @@ impl<T: Summable, D: Owner<T>> SumJob<T, D> {
             if self.cancelled.load(Ordering::Relaxed) {
                 break;
             }
-            let partial = T::partial(self.kernels, self.mode, &slice[self.plan.range(i)]);
+            let partial = reduce::partial(self.kernels, self.mode, &slice[self.plan.range(i)]);
             *lock(&self.partials[i]) = Some(partial);
         }
         Ok(())
@@ -104,19 +105,15 @@ impl<T: Summable, D: Owner<T>> SumJob<T, D> {
         if let Some(error) = lock(&self.failure).take() {
             return Err(error);
         }
-        let mut partials = self.partials.iter().map(|slot| lock(slot).take());
-        let mut total = partials.next().flatten().ok_or(SumError::AlreadyTaken)?;
-        for partial in partials {
-            T::merge(&mut total, partial.ok_or(SumError::AlreadyTaken)?);
-        }
-        // Where the fast partials leave a float Exact sum's rounding open (massive cancellation),
-        // the chunks are summed again, strictly, on this worker.
+        // Where the first pass leaves a float Exact sum's rounding open (massive cancellation),
+        // the chunks are summed again, with the error-free pass, on this worker.
         let slice = self.slice()?;
-        Ok(finish_or_retry::<T>(total, || {
-            let strict = (0..self.plan.count())
-                .map(|i| T::strict_partial(self.kernels, &slice[self.plan.range(i)]));
-            merge_in_order::<T>(self.kernels, self.mode, strict)
-        }))
+        let partials = self
+            .partials
+            .iter()
+            .map(|slot| lock(slot).take().ok_or(SumError::AlreadyTaken));
+        let chunks = (0..self.plan.count()).map(|i| &slice[self.plan.range(i)]);
+        reduce::finish(self.kernels, self.mode, partials, chunks)
     }
 }
 

@@ -120,12 +120,12 @@ impl ExactSum {
     /// Adds every term of `data`, on the process-wide ISA path (the same kernels as
     /// [`sum`](crate::sum)).
     pub fn add_slice(&mut self, data: &[f64]) {
-        super::add_slice_exact(self, data);
+        crate::float::add_slice_error_free(self, data);
     }
 
     /// Adds every term of `data`, each widened exactly to `f64`.
     pub fn add_slice_f32(&mut self, data: &[f32]) {
-        super::add_slice_exact(self, data);
+        crate::float::add_slice_error_free(self, data);
     }
 
     /// Adds a finite term without touching the flags (the SIMD kernels set those per block).

@@ -1,152 +1,51 @@
 //! Floating-point sums: [`Summable`] for `f64`, `f32` and (feature `half`) `half::f16` and
-//! `half::bf16`, all returned as `f64`, in the three [`Mode`]s, plus the public exact accumulator
-//! [`ExactSum`].
+//! `half::bf16`, all returned as `f64`, in the three [`Mode`](crate::Mode)s; the partial they carry between
+//! chunks ([`FloatPartial`]).
 //!
-//! - [`Mode::Exact`]: the correctly rounded (nearest, ties to even) exact sum. Blocks are split
-//!   against their largest exponent so that their high parts add up exactly in SIMD lanes; a
-//!   small superaccumulator (Neal, arXiv:1505.05571) takes those lane sums and the residual sums,
-//!   whose error is bounded. Where that bound leaves the rounding open, the sum is made again with
-//!   error-free extraction levels. The result is bit-identical for any chunking, thread count,
-//!   ISA path or machine. See `generic.rs` (algorithm) and `exact.rs` (accumulator, rounding,
-//!   IEEE rules).
-//! - [`Mode::Compensated`]: Exact's first pass without its certification — a compensated
+//! - [`Mode::Exact`](crate::Mode::Exact): the correctly rounded (nearest, ties to even) exact sum. The first pass is
+//!   the *certified* pass: blocks are split against their largest exponent so that their high
+//!   parts add up exactly in SIMD lanes, and a small superaccumulator ([`ExactSum`], Neal,
+//!   arXiv:1505.05571) takes those lane sums and the residual sums, whose error is bounded. Where
+//!   that bound leaves the rounding open, the sum is made again with the *error-free* pass
+//!   (extraction levels). The result is bit-identical for any chunking, thread count, ISA path
+//!   or machine. See `algo/float/` (the passes) and `exact_sum.rs` (accumulator, rounding, IEEE
+//!   rules).
+//! - [`Mode::Compensated`](crate::Mode::Compensated): the certified pass rounded as it is — a compensated
 //!   (Kahan–Babuška–Neumaier) sum in SIMD lanes with exact high parts:
 //!   `|result − Σx| ≤ 2^-53·|Σx| + 2^-72·Σ|x|` whatever `n`, with no intermediate overflow.
-//! - [`Mode::Fast`]: plain IEEE additions in several SIMD accumulators (`f32` widened to `f64`).
+//! - [`Mode::Fast`](crate::Mode::Fast): plain IEEE additions in several SIMD accumulators (`f32` widened to `f64`).
 //!
 //! Compensated and Fast results depend only on the chunk contents and the ISA path (the lane
 //! layout), never on thread count; NaN and infinities follow IEEE addition in every mode (in Fast
 //! an intermediate overflow can also give an infinity). An empty sum is +0.0 and a sum of only
 //! −0.0 is −0.0 in every mode.
-//!
-//! Layers, as in `kernels`: `generic.rs` holds each algorithm once over a `FloatVector` trait;
-//! `portable.rs` (also used for SSE2 and NEON) and `x86_64::{avx2, avx512}` implement it and
-//! instantiate it per element type inside `#[inline(never)]` functions named after ISA, type and
-//! mode (`coresum::float::x86_64::avx2::sum_f64_exact`). The ISA is the one of the `&Kernels` the
-//! caller holds, which proves that the CPU supports it.
 
-mod exact;
-pub(crate) mod generic;
-mod portable;
-#[cfg(coresum_x86)]
-mod x86_64;
+use crate::arch::{FloatKernels, Kernels};
+use crate::element::Summable;
+use crate::exact_sum::ExactSum;
+use crate::reduce::{Pass, Reduce};
 
-pub use exact::{DecodeError, ExactSum};
-
-use crate::element::{Mode, Summable, sealed::Sealed};
-use crate::kernels::Kernels;
-use generic::Element;
-
-/// One element type's kernels on one ISA.
-pub(crate) struct TypeKernels<T> {
-    fast: unsafe fn(&[T]) -> f64,
-    exact: unsafe fn(&mut ExactSum, &[T]),
-    bounded: unsafe fn(&mut ExactSum, &mut f64, &[T]),
-}
-
-/// The float kernels of one ISA.
-pub(crate) struct FloatKernels {
-    f64: TypeKernels<f64>,
-    f32: TypeKernels<f32>,
-}
-
-/// The float kernels of the ISA whose integer `kernels` the caller holds.
-fn table(kernels: &Kernels) -> &'static FloatKernels {
-    match kernels.isa {
-        #[cfg(coresum_x86)]
-        crate::Isa::Avx2 => &x86_64::avx2::KERNELS,
-        #[cfg(coresum_x86)]
-        crate::Isa::Avx512 => &x86_64::avx512::KERNELS,
-        _ => &portable::KERNELS,
-    }
-}
-
-/// Defines, inside an ISA module, the six named, non-inlined float kernels and its `KERNELS`
-/// table. `$vector` implements `generic::FloatVector`; `$features` are the target features it needs
-/// (none for the portable path).
-macro_rules! float_kernels {
-    ($vector:ty $(, $features:literal)?) => {
-        $crate::float::float_kernels!(@type [$(#[target_feature(enable = $features)])?] $vector;
-            f64: sum_f64_fast, sum_f64_exact, sum_f64_bounded);
-        $crate::float::float_kernels!(@type [$(#[target_feature(enable = $features)])?] $vector;
-            f32: sum_f32_fast, sum_f32_exact, sum_f32_bounded);
-
-        pub(crate) static KERNELS: $crate::float::FloatKernels = $crate::float::FloatKernels {
-            f64: $crate::float::TypeKernels {
-                fast: sum_f64_fast,
-                exact: sum_f64_exact,
-                bounded: sum_f64_bounded,
-            },
-            f32: $crate::float::TypeKernels {
-                fast: sum_f32_fast,
-                exact: sum_f32_exact,
-                bounded: sum_f32_bounded,
-            },
-        };
-    };
-    (@type [$($attr:tt)*] $vector:ty;
-        $t:ty: $fast:ident, $exact:ident, $bounded:ident) => {
-        #[doc = concat!("The fast sum of `", stringify!($t), "` elements, on this module's ISA.")]
-        ///
-        /// # Safety
-        /// The running CPU must support this module's ISA.
-        $($attr)*
-        #[inline(never)]
-        pub(crate) unsafe fn $fast(data: &[$t]) -> f64 {
-            // SAFETY: the caller vouches for the ISA, as this function's contract says.
-            unsafe { $crate::float::generic::fast::<$vector, $t>(data) }
-        }
-
-        #[doc = concat!("Adds `", stringify!($t), "` elements to an exact accumulator.")]
-        ///
-        /// # Safety
-        /// The running CPU must support this module's ISA.
-        $($attr)*
-        #[inline(never)]
-        pub(crate) unsafe fn $exact(acc: &mut $crate::float::ExactSum, data: &[$t]) {
-            // SAFETY: the caller vouches for the ISA, as this function's contract says.
-            unsafe { $crate::float::generic::exact::<$vector, $t>(acc, data) }
-        }
-
-        #[doc = concat!("Adds `", stringify!($t), "` elements to an exact accumulator up to an error")]
-        /// that it adds to `slack`.
-        ///
-        /// # Safety
-        /// The running CPU must support this module's ISA.
-        $($attr)*
-        #[inline(never)]
-        pub(crate) unsafe fn $bounded(
-            acc: &mut $crate::float::ExactSum,
-            slack: &mut f64,
-            data: &[$t],
-        ) {
-            // SAFETY: the caller vouches for the ISA, as this function's contract says.
-            unsafe { $crate::float::generic::bounded::<$vector, $t>(acc, slack, data) }
-        }
-    };
-}
-pub(crate) use float_kernels;
-
-/// The element types with their own kernels.
-trait Direct: Element + 'static {
-    fn select(table: &'static FloatKernels) -> &'static TypeKernels<Self>;
+/// The element types with kernels of their own.
+pub(crate) trait Direct: Copy + 'static {
+    /// This type's float kernels in `kernels`.
+    fn select(kernels: &Kernels) -> &FloatKernels<Self>;
 }
 
 impl Direct for f64 {
-    fn select(table: &'static FloatKernels) -> &'static TypeKernels<f64> {
-        &table.f64
+    fn select(kernels: &Kernels) -> &FloatKernels<f64> {
+        &kernels.f64
     }
 }
 
 impl Direct for f32 {
-    fn select(table: &'static FloatKernels) -> &'static TypeKernels<f32> {
-        &table.f32
+    fn select(kernels: &Kernels) -> &FloatKernels<f32> {
+        &kernels.f32
     }
 }
 
-/// The partial sum of a chunk of floats, in the chunk's [`Mode`].
+/// The partial sum of a chunk of floats, in the chunk's [`Pass`].
 ///
-/// Public only because [`Summable`] names it; it cannot be named outside the crate.
+/// Public only because the sealed `Reduce` names it; it cannot be named outside the crate.
 #[derive(Clone, Debug)]
 #[allow(
     clippy::large_enum_variant,
@@ -154,28 +53,28 @@ impl Direct for f32 {
 )]
 pub enum FloatPartial {
     /// The exact sum so far lies within `slack` of `sum` (`slack` is a float sum of error bounds:
-    /// twice it bounds the exact total of the bounds, see `finish`).
+    /// twice it bounds the exact total of the bounds, see `finish`); 0 for the error-free pass.
     Exact { sum: ExactSum, slack: f64 },
     /// A plain IEEE sum; `nonempty` tells an empty sum (+0.0) from a sum of −0.0.
     Fast { sum: f64, nonempty: bool },
-    /// The exact sum so far lies within a bounded distance of `sum` (the Exact partial's slack,
+    /// The exact sum so far lies within a bounded distance of `sum` (the certified pass's slack,
     /// not kept: Compensated rounds `sum` as it is).
     Compensated { sum: ExactSum },
 }
 
 impl FloatPartial {
     /// The partial of an empty chunk.
-    fn empty(mode: Mode) -> Self {
-        match mode {
-            Mode::Exact => FloatPartial::Exact {
+    fn empty(pass: Pass) -> Self {
+        match pass {
+            Pass::Certified | Pass::ErrorFree => FloatPartial::Exact {
                 sum: ExactSum::new(),
                 slack: 0.0,
             },
-            Mode::Fast => FloatPartial::Fast {
+            Pass::Fast => FloatPartial::Fast {
                 sum: -0.0,
                 nonempty: false,
             },
-            Mode::Compensated => FloatPartial::Compensated {
+            Pass::Compensated => FloatPartial::Compensated {
                 sum: ExactSum::new(),
             },
         }
@@ -204,7 +103,7 @@ impl FloatPartial {
             (_, next) => {
                 // Never made by coresum (all partials of a sum share its mode): combined value
                 // by value, but no longer certified as exact.
-                let mut sum = core::mem::replace(self, FloatPartial::empty(Mode::Fast)).into_sum();
+                let mut sum = core::mem::replace(self, FloatPartial::empty(Pass::Fast)).into_sum();
                 sum.merge(&next.into_sum());
                 *self = Compensated { sum };
             }
@@ -237,7 +136,7 @@ impl FloatPartial {
         }
     }
 
-    /// The result, ignoring any slack: exact for strict partials, whose slack is zero.
+    /// The result, ignoring any slack: exact for error-free partials, whose slack is zero.
     fn round(self) -> f64 {
         match self {
             FloatPartial::Exact { sum, .. } | FloatPartial::Compensated { sum } => sum.finish(),
@@ -252,67 +151,49 @@ impl FloatPartial {
     }
 }
 
-/// The partial of one chunk of a type with its own kernels; `strict` asks Exact mode for an
-/// exact partial (no slack), for when the bounded one could not decide the rounding.
+/// The partial of one chunk of a type with its own kernels, summed with `pass`.
 #[inline]
-fn direct_partial<T: Direct>(
-    kernels: &Kernels,
-    mode: Mode,
-    strict: bool,
-    data: &[T],
-) -> FloatPartial {
-    let k = T::select(table(kernels));
-    let nonempty = !data.is_empty();
+fn direct_partial<T: Direct>(kernels: &Kernels, pass: Pass, chunk: &[T]) -> FloatPartial {
+    let k = T::select(kernels);
+    let (mut sum, mut slack) = (ExactSum::new(), 0.0);
     // SAFETY: a `&Kernels` is only handed out by `Kernels::get`, after checking that the running
-    // CPU supports `kernels.isa`, and `table` picks the float kernels of that same ISA (the
-    // AVX-512 path's check covers AVX-512 F).
+    // CPU supports its ISA.
     unsafe {
-        match mode {
-            Mode::Exact => {
-                let (mut sum, mut slack) = (ExactSum::new(), 0.0);
-                if strict {
-                    (k.exact)(&mut sum, data);
-                } else {
-                    (k.bounded)(&mut sum, &mut slack, data);
-                }
-                FloatPartial::Exact { sum, slack }
+        match pass {
+            Pass::Fast => {
+                return FloatPartial::Fast {
+                    sum: (k.fast)(chunk),
+                    nonempty: !chunk.is_empty(),
+                };
             }
-            Mode::Compensated => {
-                let (mut sum, mut slack) = (ExactSum::new(), 0.0);
-                (k.bounded)(&mut sum, &mut slack, data);
-                FloatPartial::Compensated { sum }
-            }
-            Mode::Fast => FloatPartial::Fast {
-                sum: (k.fast)(data),
-                nonempty,
-            },
+            Pass::Certified | Pass::Compensated => (k.certified)(&mut sum, &mut slack, chunk),
+            Pass::ErrorFree => (k.error_free)(&mut sum, chunk),
         }
+    }
+    match pass {
+        Pass::Compensated => FloatPartial::Compensated { sum },
+        _ => FloatPartial::Exact { sum, slack },
     }
 }
 
-/// `ExactSum::add_slice`: the exact kernel of the process-wide path.
-fn add_slice_exact<T: Direct>(acc: &mut ExactSum, data: &[T]) {
-    let kernels = Kernels::active();
+/// `ExactSum::add_slice`: the error-free pass of the process-wide path.
+pub(crate) fn add_slice_error_free<T: Direct>(acc: &mut ExactSum, data: &[T]) {
     // SAFETY: as in `direct_partial`: `Kernels::active` returns a table the CPU supports.
-    unsafe { (T::select(table(kernels)).exact)(acc, data) }
+    unsafe { (T::select(Kernels::active()).error_free)(acc, data) }
 }
 
 macro_rules! summable_float {
     ($($t:ty => $partial:expr;)*) => {$(
-        impl Sealed for $t {}
-
         impl Summable for $t {
             type Output = f64;
+        }
+
+        impl Reduce for $t {
             type Partial = FloatPartial;
 
             #[inline]
-            fn partial(kernels: &Kernels, mode: Mode, data: &[Self]) -> FloatPartial {
-                $partial(kernels, mode, false, data)
-            }
-
-            #[inline]
-            fn strict_partial(kernels: &Kernels, data: &[Self]) -> FloatPartial {
-                $partial(kernels, Mode::Exact, true, data)
+            fn partial(kernels: &Kernels, pass: Pass, chunk: &[Self]) -> FloatPartial {
+                $partial(kernels, pass, chunk)
             }
 
             #[inline]
@@ -321,13 +202,13 @@ macro_rules! summable_float {
             }
 
             #[inline]
-            fn finish(partial: FloatPartial) -> Option<f64> {
-                partial.finish()
+            fn finish(total: FloatPartial) -> Option<f64> {
+                total.finish()
             }
 
             #[inline]
-            fn finish_strict(partial: FloatPartial) -> f64 {
-                partial.round()
+            fn round(total: FloatPartial) -> f64 {
+                total.round()
             }
         }
     )*};
@@ -344,23 +225,23 @@ mod half_types {
     //! by the `f32` kernels. The blocks start at the chunk's start, so results still depend only
     //! on the chunk contents.
 
-    use super::{FloatPartial, Kernels, Mode, Sealed, Summable, direct_partial};
+    use super::{FloatPartial, Kernels, Pass, Reduce, Summable, direct_partial};
     use half::slice::HalfFloatSliceExt;
 
     /// Elements converted per step: 4 KiB of `f32` on the stack.
     const CONVERT_BLOCK: usize = 1024;
 
-    fn converted_partial<T>(kernels: &Kernels, mode: Mode, strict: bool, data: &[T]) -> FloatPartial
+    fn converted_partial<T>(kernels: &Kernels, pass: Pass, chunk: &[T]) -> FloatPartial
     where
         [T]: HalfFloatSliceExt,
     {
         let mut buf = [0f32; CONVERT_BLOCK];
-        let mut partial = FloatPartial::empty(mode);
-        for block in data.chunks(CONVERT_BLOCK) {
+        let mut partial = FloatPartial::empty(pass);
+        for block in chunk.chunks(CONVERT_BLOCK) {
             let buf = &mut buf[..block.len()];
             // Lengths match by construction, so this cannot panic.
             block.convert_to_f32_slice(buf);
-            partial.merge(direct_partial(kernels, mode, strict, buf));
+            partial.merge(direct_partial(kernels, pass, buf));
         }
         partial
     }

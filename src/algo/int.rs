@@ -39,7 +39,7 @@ use core::mem::size_of;
 /// One SIMD register of an instruction set, seen as 64-bit lanes unless an operation says otherwise.
 ///
 /// Every method is `unsafe` because it may execute instructions of a particular ISA: the caller
-/// must have checked that the running CPU supports them (the kernel tables in `kernels` do).
+/// must have checked that the running CPU supports them (the tables in `arch` do).
 /// Methods are `#[inline(always)]` so that they compile into the `#[target_feature]` kernel.
 pub(crate) trait Vector: Copy {
     /// Bytes in one register.
