@@ -68,8 +68,8 @@ pub use topology::{allowed_cores, cache_bytes, parse_core_list, physical_cores};
 pub(crate) use global::sum_on_default;
 pub(crate) use inline::sum_inline;
 
-use crate::element::{Mode, Summable};
 use crate::arch::Kernels;
+use crate::element::{Mode, Summable};
 use crate::plan::chunk_bytes;
 use broadcast::Broadcast;
 use builder::Placement;

@@ -18,8 +18,8 @@ use super::latch::Completion;
 use super::sync::{AtomicBool, AtomicUsize, Mutex, Ordering, lock};
 use crate::arch::Kernels;
 use crate::element::{Mode, Summable};
-use crate::reduce;
 use crate::plan::{ChunkPlan, chunk_bytes};
+use crate::reduce;
 use crossbeam_utils::CachePadded;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
