@@ -9,6 +9,8 @@
 //! not exactly such a literal is an error. Version 3.0 allows UTF-8 in the header.
 
 use crate::dtype::{Dtype, Endian};
+use crate::input::fill;
+use std::io::Read;
 
 /// What the header says about the data that follows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,6 +79,48 @@ pub fn parse(file: &[u8]) -> Result<Header, String> {
         shape: dict.shape,
         data_offset: end,
     })
+}
+
+/// The longest header [`read_header`] accepts (NumPy writes a few hundred bytes).
+const MAX_HEADER: usize = 1 << 24;
+
+/// Reads a `.npy` header from the start of a stream, if the stream starts with the magic bytes.
+/// Returns the header (or `None`) and the bytes read past it (or all the bytes read, when there
+/// is none), which the caller reads before the rest of the stream.
+pub fn read_header(reader: &mut dyn Read) -> Result<(Option<Header>, Vec<u8>), String> {
+    let mut bytes = vec![0u8; 12];
+    let got = fill(reader, &mut bytes)?;
+    bytes.truncate(got);
+    if !bytes.starts_with(MAGIC) {
+        return Ok((None, bytes));
+    }
+    let end = match (bytes.get(6), bytes.get(8..12)) {
+        (Some(1), Some(len)) => 10 + usize::from(u16::from_le_bytes([len[0], len[1]])),
+        (Some(2 | 3), Some(len)) => {
+            12 + usize::try_from(u32::from_le_bytes([len[0], len[1], len[2], len[3]]))
+                .map_err(|_| "header too long")?
+        }
+        // Too short, or a version `parse` names in its error.
+        _ => {
+            return Err(parse(&bytes)
+                .err()
+                .unwrap_or("truncated .npy header".into()));
+        }
+    };
+    if end > MAX_HEADER {
+        return Err(format!(
+            "the .npy header is {end} bytes long (at most {MAX_HEADER} read)"
+        ));
+    }
+    if end > bytes.len() {
+        let have = bytes.len();
+        bytes.resize(end, 0);
+        let got = fill(reader, &mut bytes[have..])?;
+        bytes.truncate(have + got);
+    }
+    let header = parse(&bytes)?;
+    let rest = bytes.split_off(header.data_offset);
+    Ok((Some(header), rest))
 }
 
 /// The keys of the header dict that matter (`fortran_order` is checked, then dropped).
