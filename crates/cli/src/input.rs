@@ -353,3 +353,19 @@ pub fn fill(reader: &mut (impl Read + ?Sized), buffer: &mut [u8]) -> Result<usiz
     }
     Ok(got)
 }
+
+/// Bytes asked of the kernel for a pipe on standard input (64 KiB by default; Linux grants up to
+/// `/proc/sys/fs/pipe-max-size`, 1 MiB unless raised).
+#[cfg(target_os = "linux")]
+const PIPE_BYTES: libc::c_int = 1 << 20;
+
+/// Enlarges the pipe `fd` reads from, if it is one, so that a writer fills more between two of our
+/// reads. Best effort: nothing changes where the kernel refuses.
+pub fn widen_pipe(fd: &impl std::os::fd::AsRawFd) {
+    #[cfg(target_os = "linux")]
+    // SAFETY: `fcntl` with `F_SETPIPE_SZ` takes an int and only resizes the pipe's buffer; on a
+    // descriptor that is not a pipe it fails with EBADF or EINVAL, which is ignored.
+    unsafe {
+        libc::fcntl(fd.as_raw_fd(), libc::F_SETPIPE_SZ, PIPE_BYTES);
+    }
+}

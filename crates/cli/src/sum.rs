@@ -82,6 +82,7 @@ impl SumArgs {
         for path in expand(&self.files)? {
             if path.as_os_str() == "-" {
                 let stdin = std::io::stdin();
+                input::widen_pipe(&stdin);
                 summed.push(self.sum_stream(&mut stdin.lock(), "-", false)?);
             } else if npz::is_npz(&path) {
                 npz::sum_archive(self, &path, &mut summed)?;
