@@ -11,6 +11,7 @@ use clap::ValueEnum;
 use coresum::{Cores, Mode, Pool};
 use std::fs::File;
 use std::io::{Cursor, Read};
+use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -81,9 +82,7 @@ impl SumArgs {
         let mut summed = Vec::new();
         for path in expand(&self.files)? {
             if path.as_os_str() == "-" {
-                let stdin = std::io::stdin();
-                input::widen_pipe(&stdin);
-                summed.push(self.sum_stream(&mut stdin.lock(), "-", false)?);
+                summed.push(self.sum_stdin(&pool)?);
             } else if npz::is_npz(&path) {
                 npz::sum_archive(self, &path, &mut summed)?;
             } else {
@@ -93,12 +92,40 @@ impl SumArgs {
         Ok(summed)
     }
 
-    /// Sums one file: a regular file on every worker of `pool`, anything else (a pipe, a device)
-    /// as a stream.
+    /// Sums standard input: redirected from a regular file, like that file; else as a stream, from
+    /// a pipe widened to take more at a time.
+    fn sum_stdin(&self, pool: &Pool) -> Result<Summed, String> {
+        let stdin = std::io::stdin();
+        let start = Instant::now();
+        let fd = stdin
+            .as_fd()
+            .try_clone_to_owned()
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
+        let file = File::from(fd);
+        if file.metadata().is_ok_and(|meta| meta.is_file()) {
+            return self.sum_file(&file, "-".into(), pool, start);
+        }
+        input::widen_pipe(&stdin);
+        self.sum_stream(&mut stdin.lock(), "-", false)
+    }
+
+    /// Sums the file at `path`.
     fn sum_path(&self, path: &Path, pool: &Pool) -> Result<Summed, String> {
         let name = path.display().to_string();
         let start = Instant::now();
         let file = File::open(path).map_err(|e| format!("cannot open {name}: {e}"))?;
+        self.sum_file(&file, name, pool, start)
+    }
+
+    /// Sums an open file: a regular one on every worker of `pool`, from its start, anything
+    /// else (a pipe, a device) as a stream.
+    fn sum_file(
+        &self,
+        file: &File,
+        name: String,
+        pool: &Pool,
+        start: Instant,
+    ) -> Result<Summed, String> {
         let before = file
             .metadata()
             .map_err(|e| format!("cannot read {name}: {e}"))?;
@@ -106,9 +133,9 @@ impl SumArgs {
             return Err(format!("{name} is a directory"));
         }
         if !before.is_file() {
-            return self.sum_stream(&mut &file, &name, false);
+            return self.sum_stream(&mut &*file, &name, false);
         }
-        let (header, _) = npy::read_header(&mut &file).map_err(|e| format!("{name}: {e}"))?;
+        let (header, _) = npy::read_header(&mut &*file).map_err(|e| format!("{name}: {e}"))?;
         let (dtype, endian) = self.layout(header.as_ref(), &name)?;
         let (offset, body) = match &header {
             Some(header) => (
@@ -150,8 +177,7 @@ impl SumArgs {
             endian,
         };
         let mode = Mode::from(self.mode);
-        let total =
-            with_dtype!(dtype, T => input::sum_file::<T>(&file, &name, extent, pool, mode)?);
+        let total = with_dtype!(dtype, T => input::sum_file::<T>(file, &name, extent, pool, mode)?);
         // A file rewritten in place reads without error: its length or time stamp tells.
         let after = file
             .metadata()

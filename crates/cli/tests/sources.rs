@@ -153,9 +153,21 @@ fn standard_input_raw_and_npy_across_buffers() {
     assert_eq!(json["count"], 1_000_003);
     assert_eq!(json["file"], "-");
 
+    // Standard input redirected from a file is read like the file, on every worker.
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "floats.npy", &npy);
+    let output = coresum()
+        .args(["sum", "-", "--json"])
+        .pipe_stdin(&file)
+        .unwrap()
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["sum"], expected.as_str());
+    assert_eq!(json["count"], floats.len());
+
     // An empty raw stream and an empty raw file sum to zero.
     assert_eq!(run(&["-", "--dtype", "u16"], b"").trim(), "0");
-    let dir = tempfile::tempdir().unwrap();
     let empty = write(dir.path(), "empty.raw", b"");
     assert_eq!(
         run(&[empty.to_str().unwrap(), "--dtype", "f32"], b"").trim(),
