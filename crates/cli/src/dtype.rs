@@ -2,12 +2,14 @@
 //! `coresum bench`): by their Rust type. NumPy's codes (`<i4`) are read only inside `.npy` headers:
 //! `--dtype` does not take them, because NumPy's `i8` is eight bytes where Rust's is one, and an
 //! option that took both spellings could not tell which a user meant.
+//!
+//! No clap here: the fuzz target compiles this file alone. `--dtype`'s `ValueEnum` is in `sum.rs`.
 
 use std::fmt;
 
 /// An element type the command line can sum, named after its Rust type (`Bf16` is `half::bf16`).
 #[allow(missing_docs)] // The variants are the Rust types of the same names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dtype {
     I8,
     I16,
@@ -39,6 +41,24 @@ impl Endian {
     } else {
         Endian::Little
     };
+}
+
+impl Dtype {
+    /// Every type, in the order `--help` lists them.
+    pub const ALL: [Dtype; 12] = [
+        Dtype::I8,
+        Dtype::I16,
+        Dtype::I32,
+        Dtype::I64,
+        Dtype::U8,
+        Dtype::U16,
+        Dtype::U32,
+        Dtype::U64,
+        Dtype::F16,
+        Dtype::Bf16,
+        Dtype::F32,
+        Dtype::F64,
+    ];
 }
 
 /// Every type: (type, name, NumPy kind+size or "" when NumPy has none, element bytes).
@@ -73,6 +93,11 @@ impl Dtype {
     /// The name: the Rust type's (`i32`, `bf16`), as `--dtype` takes it.
     pub fn name(self) -> &'static str {
         self.row().1
+    }
+
+    /// NumPy's kind and size (`i4`), where NumPy has the type (not `bf16`).
+    pub fn numpy(self) -> Option<&'static str> {
+        Some(self.row().2).filter(|code| !code.is_empty())
     }
 
     /// Whether the elements are floating-point (summed into an `f64`).
@@ -122,14 +147,8 @@ mod tests {
 
     #[test]
     fn names_and_codes() {
-        use clap::ValueEnum;
-        assert_eq!(Dtype::from_str("i32", false), Ok(Dtype::I32));
-        assert_eq!(Dtype::from_str("i8", false), Ok(Dtype::I8));
-        assert!(Dtype::from_str("i4", false).is_err());
-        assert_eq!(Dtype::from_str("bf16", false), Ok(Dtype::Bf16));
-        assert!(Dtype::from_str("i128", false).is_err());
-        for dtype in Dtype::value_variants() {
-            assert_eq!(Dtype::from_str(dtype.name(), false), Ok(*dtype));
+        for dtype in Dtype::ALL {
+            assert_eq!(dtype.row().0, dtype);
         }
         assert_eq!(Dtype::from_descr(">f8"), Ok((Dtype::F64, Endian::Big)));
         assert_eq!(Dtype::from_descr("|u1"), Ok((Dtype::U8, Endian::Little)));
@@ -138,5 +157,7 @@ mod tests {
         assert!(Dtype::from_descr("|i4").is_err());
         assert_eq!(Dtype::I64.to_string(), "i64");
         assert_eq!(Dtype::I64.size(), 8);
+        assert_eq!(Dtype::I64.numpy(), Some("i8"));
+        assert_eq!(Dtype::Bf16.numpy(), None);
     }
 }

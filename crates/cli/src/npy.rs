@@ -9,7 +9,6 @@
 //! not exactly such a literal is an error. Version 3.0 allows UTF-8 in the header.
 
 use crate::dtype::{Dtype, Endian};
-use crate::input::fill;
 use std::io::Read;
 
 /// What the header says about the data that follows it.
@@ -88,9 +87,15 @@ const MAX_HEADER: usize = 1 << 24;
 /// Returns the header (or `None`) and the bytes read past it (or all the bytes read, when there
 /// is none), which the caller reads before the rest of the stream.
 pub fn read_header(reader: &mut dyn Read) -> Result<(Option<Header>, Vec<u8>), String> {
-    let mut bytes = vec![0u8; 12];
-    let got = fill(reader, &mut bytes)?;
-    bytes.truncate(got);
+    let mut bytes = Vec::with_capacity(128);
+    let read = |reader: &mut dyn Read, bytes: &mut Vec<u8>, upto: usize| {
+        let more = upto.saturating_sub(bytes.len()) as u64;
+        reader
+            .take(more)
+            .read_to_end(bytes)
+            .map_err(|e| e.to_string())
+    };
+    read(reader, &mut bytes, 12)?;
     if !bytes.starts_with(MAGIC) {
         return Ok((None, bytes));
     }
@@ -112,12 +117,7 @@ pub fn read_header(reader: &mut dyn Read) -> Result<(Option<Header>, Vec<u8>), S
             "the .npy header is {end} bytes long (at most {MAX_HEADER} read)"
         ));
     }
-    if end > bytes.len() {
-        let have = bytes.len();
-        bytes.resize(end, 0);
-        let got = fill(reader, &mut bytes[have..])?;
-        bytes.truncate(have + got);
-    }
+    read(reader, &mut bytes, end)?;
     let header = parse(&bytes)?;
     let rest = bytes.split_off(header.data_offset);
     Ok((Some(header), rest))

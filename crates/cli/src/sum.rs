@@ -66,6 +66,17 @@ impl From<ModeArg> for Mode {
     }
 }
 
+/// `--dtype`: the names of [`Dtype::name`].
+impl ValueEnum for Dtype {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Dtype::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()))
+    }
+}
+
 /// One array summed: its report and its exact total, for the grand total.
 pub struct Summed {
     /// What `coresum sum` prints for it.
@@ -330,6 +341,24 @@ impl std::ops::Deref for PoolRef {
         match self {
             PoolRef::Default(pool) => pool,
             PoolRef::Own(pool) => pool,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dtype_values() {
+        assert_eq!(Dtype::from_str("i32", false), Ok(Dtype::I32));
+        assert_eq!(Dtype::from_str("i8", false), Ok(Dtype::I8));
+        assert_eq!(Dtype::from_str("bf16", false), Ok(Dtype::Bf16));
+        // NumPy's codes are not names: its `i8` is eight bytes.
+        assert!(Dtype::from_str("i4", false).is_err());
+        assert!(Dtype::from_str("i128", false).is_err());
+        for dtype in Dtype::ALL {
+            assert_eq!(Dtype::from_str(dtype.name(), false), Ok(dtype));
         }
     }
 }
