@@ -326,6 +326,21 @@ mod tests {
     }
 
     #[test]
+    fn headers_read_from_a_stream() {
+        let mut file = write_header("<i2", &[3]);
+        let offset = file.len();
+        file.extend([1, 0, 2, 0, 3, 0]);
+        let (header, rest) = read_header(&mut &file[..]).unwrap();
+        assert_eq!(header.unwrap().data_offset, offset);
+        assert!(file[offset..].starts_with(&rest));
+        // Not .npy: nothing parsed, the bytes read handed back.
+        let (header, rest) = read_header(&mut &b"raw data, not npy"[..]).unwrap();
+        assert_eq!((header, rest.as_slice()), (None, &b"raw data, no"[..]));
+        assert!(read_header(&mut &file[..20]).is_err());
+        assert!(read_header(&mut &file[..8]).is_err());
+    }
+
+    #[test]
     fn versions_two_and_three() {
         let v1 = write_header("<u2", &[5]);
         let dict = &v1[10..];
@@ -381,7 +396,13 @@ mod tests {
             let mut file = MAGIC.to_vec();
             file.push(major);
             file.extend(tail);
-            let _ = parse(&file);
+            let parsed = parse(&file);
+            let streamed = read_header(&mut &file[..]);
+            if let Ok(header) = parsed {
+                let (from_stream, rest) = streamed.unwrap();
+                prop_assert_eq!(from_stream.as_ref(), Some(&header));
+                prop_assert!(file[header.data_offset..].starts_with(&rest));
+            }
         }
 
         /// Mutated valid headers either parse consistently or fail cleanly.
