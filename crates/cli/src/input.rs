@@ -14,6 +14,8 @@ use crate::total::Total;
 use coresum::{ExactSum, Mode, Pool};
 use std::fs::File;
 use std::io::{ErrorKind, Read};
+// Unix only, like `widen_pipe` and standard input's descriptor in `sum.rs`.
+use std::os::unix::fs::FileExt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock, mpsc};
 use std::time::{Duration, Instant};
@@ -227,7 +229,7 @@ pub fn sum_file<T: Element>(
             let first = chunk * per_chunk;
             let data = &mut buffer[..(extent.count - first).min(per_chunk) as usize];
             let at = extent.offset + first * size_of::<T>() as u64;
-            if let Err(e) = read_at(file, bytes_of(data), at) {
+            if let Err(e) = file.read_exact_at(bytes_of(data), at) {
                 failed.store(true, Ordering::Relaxed);
                 break Err(match e.kind() {
                     ErrorKind::UnexpectedEof => format!("{name} was truncated while it was summed"),
@@ -246,23 +248,6 @@ pub fn sum_file<T: Element>(
     };
     pool.broadcast(work).map_err(|e| e.to_string())?;
     result.into_inner().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Fills `buffer` from `file` at byte `offset`; `UnexpectedEof` when the file ends first.
-fn read_at(file: &File, buffer: &mut [u8], offset: u64) -> std::io::Result<()> {
-    #[cfg(unix)]
-    return std::os::unix::fs::FileExt::read_exact_at(file, buffer, offset);
-    #[cfg(windows)]
-    {
-        let (mut buffer, mut offset) = (buffer, offset);
-        while !buffer.is_empty() {
-            match std::os::windows::fs::FileExt::seek_read(file, buffer, offset)? {
-                0 => return Err(ErrorKind::UnexpectedEof.into()),
-                n => (buffer, offset) = (&mut buffer[n..], offset + n as u64),
-            }
-        }
-        Ok(())
-    }
 }
 
 /// Sums a stream of elements in `endian` order: `count` of them (an error if the stream ends
