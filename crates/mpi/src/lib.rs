@@ -84,12 +84,13 @@ pub const SHARE_ALIGN: usize = 128;
 
 /// The `index`-th of `parts` contiguous shares of `len` elements of `element_bytes` bytes each
 /// (a power of two up to [`SHARE_ALIGN`]): cut at multiples of [`SHARE_ALIGN`] bytes, as evenly as
-/// that allows. Shares past the data's end (more parts than 128-byte blocks) are empty.
+/// that allows. With fewer 128-byte blocks than parts, the first shares are empty.
 ///
 /// ```
 /// let shares: Vec<_> = (0..3).map(|i| coresum_mpi::share(100, 4, i, 3)).collect();
 /// assert_eq!(shares, [0..32, 32..64, 64..100]);
-/// assert_eq!(coresum_mpi::share(10, 8, 1, 2), 10..10);
+/// assert_eq!(coresum_mpi::share(10, 8, 0, 2), 0..0); // 80 bytes: one block
+assert_eq!(coresum_mpi::share(10, 8, 1, 2), 0..10);
 /// ```
 pub fn share(len: usize, element_bytes: usize, index: usize, parts: usize) -> Range<usize> {
     let step = (SHARE_ALIGN / element_bytes.clamp(1, SHARE_ALIGN)) as u128;
