@@ -90,7 +90,7 @@ pub const SHARE_ALIGN: usize = 128;
 /// let shares: Vec<_> = (0..3).map(|i| coresum_mpi::share(100, 4, i, 3)).collect();
 /// assert_eq!(shares, [0..32, 32..64, 64..100]);
 /// assert_eq!(coresum_mpi::share(10, 8, 0, 2), 0..0); // 80 bytes: one block
-assert_eq!(coresum_mpi::share(10, 8, 1, 2), 0..10);
+/// assert_eq!(coresum_mpi::share(10, 8, 1, 2), 0..10);
 /// ```
 pub fn share(len: usize, element_bytes: usize, index: usize, parts: usize) -> Range<usize> {
     let step = (SHARE_ALIGN / element_bytes.clamp(1, SHARE_ALIGN)) as u128;
