@@ -1,7 +1,9 @@
 //! Each rank's pool: the ranks on one node split the node's allowed cores between them.
 
 use coresum::{Cores, Pool};
-use mpi::topology::{Color, Communicator};
+use mpi::attribute::CommAttribute;
+use mpi::raw::AsRaw;
+use mpi::topology::{AnyCommunicator, Color, Communicator};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -14,8 +16,33 @@ use std::sync::{Arc, Mutex, PoisonError};
 /// it into contiguous, disjoint blocks, the lower node rank taking the lower cores. More such
 /// ranks than cores share them, one core each, round-robin.
 ///
-/// Collective over `comm`.
+/// Collective over `comm`. The answer is cached on the communicator (an MPI attribute, freed with
+/// it and not copied by `MPI_Comm_dup`): the splits cost tens of microseconds, far more than the
+/// reduction itself. Every rank of `comm` calls this the same number of times, so either all of
+/// them find the attribute or none does and all of them split.
 pub fn node_cores<C: Communicator>(comm: &C) -> Vec<usize> {
+    if let Some(NodeCores(cores)) = comm.get_attr::<NodeCores>() {
+        return cores.clone();
+    }
+    let cores = split_node(comm);
+    let value = Box::into_raw(Box::new(NodeCores(cores.clone())));
+    // SAFETY: the attribute is a `Box<NodeCores>`, as `CommAttribute`'s default delete function
+    // (run when `comm` is freed) expects; `get_key` made the key for this type. `set_attr` does the
+    // same but wants `&mut` of a communicator that MPI lets us annotate through a shared handle.
+    unsafe {
+        mpi::ffi::MPI_Comm_set_attr(comm.as_raw(), NodeCores::get_key().as_raw(), value.cast());
+    }
+    cores
+}
+
+/// [`node_cores`]'s answer, cached on the communicator.
+#[derive(Clone)]
+struct NodeCores(Vec<usize>);
+
+impl CommAttribute for NodeCores {}
+
+/// [`node_cores`] without the cache.
+fn split_node<C: Communicator>(comm: &C) -> Vec<usize> {
     let allowed = coresum::pool::allowed_cores();
     let node = comm.split_shared(comm.rank());
     let same_mask = node
