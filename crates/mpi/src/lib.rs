@@ -73,6 +73,11 @@ pub fn sum<T: Element, C: Communicator>(comm: &C, local: &[T]) -> T::Output {
 ///
 /// NaN and infinities propagate as in a one-process sum (+∞ and −∞ on different ranks give NaN).
 /// Collective over `comm`.
+///
+/// # Panics
+///
+/// If a float state arrives corrupted (it is checksummed): only a broken MPI transport can do
+/// that, and a panic is better than a wrong sum.
 pub fn sum_with<T: Element, C: Communicator>(comm: &C, local: &[T], mode: Mode) -> T::Output {
     let pool = node::pool(comm);
     T::reduce(comm, pool.as_deref(), local, mode)
