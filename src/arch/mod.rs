@@ -42,7 +42,7 @@ pub(crate) struct FloatKernels<T> {
 
 /// Every kernel of one ISA (`isize`/`usize` share their width's).
 ///
-/// Public only so that the sealed `Reduce` trait can name it; it cannot be named or built outside
+/// Public only so that the sealed `ElementSum` trait can name it; it cannot be named or built outside
 /// the crate.
 #[derive(Debug)]
 pub struct Kernels {
@@ -178,7 +178,8 @@ mod tests {
         for isa in Isa::available() {
             let kernels = Kernels::get(isa).unwrap();
             assert_eq!(kernels.isa, isa);
-            let total = crate::reduce::sum_chunks(kernels, crate::Mode::Exact, [data]);
+            let sum = crate::reduce::Sum::new(crate::Mode::Exact);
+            let total = crate::reduce::reduce_whole(sum, kernels, data);
             assert_eq!(total, expected, "{isa}");
         }
     }
