@@ -42,7 +42,9 @@ pub enum Mode {
 ///
 /// The trait is sealed: its kernels are written per type, and how its chunks are summed, merged
 /// and finished is crate-private (`reduce.rs`).
-pub trait Summable: ElementSum + Copy + Send + Sync + 'static {
+pub trait Summable:
+    ElementSum + crate::extreme::ElementExtreme + Copy + Send + Sync + 'static
+{
     /// The result type (see the table above).
     type Output: Copy + Debug + PartialEq + Send + Sync + 'static;
 }

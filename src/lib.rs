@@ -38,6 +38,7 @@ mod algo;
 mod arch;
 mod element;
 mod exact_sum;
+mod extreme;
 mod float;
 mod plan;
 mod reduce;
@@ -46,6 +47,7 @@ mod tail_tests;
 
 pub use element::{Mode, Summable};
 pub use exact_sum::{DecodeError, ExactSum};
+pub use extreme::{__extreme_at_cuts, argmax, argmin, max, min};
 pub use isa::{Isa, isa};
 pub use pool::{Cores, Owner, Pool, PoolBuilder, PoolError, SumError, SumTask, default_pool};
 

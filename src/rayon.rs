@@ -18,6 +18,8 @@ use crate::reduce::{self, Input, Reduction, Sum};
 use ::rayon::prelude::*;
 use core::convert::Infallible;
 
+pub use crate::extreme::on_rayon::{argmax, argmin, max, min};
+
 /// The exact sum of `data` on the current rayon pool (the global one, or the one whose
 /// `install` this runs in).
 pub fn sum<T: Summable>(data: &[T]) -> T::Output {
