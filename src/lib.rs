@@ -38,6 +38,7 @@ mod algo;
 mod arch;
 mod element;
 mod exact_sum;
+mod extreme;
 mod float;
 mod plan;
 mod reduce;
@@ -46,6 +47,7 @@ mod tail_tests;
 
 pub use element::{Mode, Summable};
 pub use exact_sum::{DecodeError, ExactSum};
+pub use extreme::{__extreme_at_cuts, argmax, argmin, max, min};
 pub use isa::{Isa, isa};
 pub use pool::{Cores, Owner, Pool, PoolBuilder, PoolError, SumError, SumTask, default_pool};
 
@@ -67,7 +69,7 @@ pub fn sum<T: Summable>(data: &[T]) -> T::Output {
 /// The sum of `data` in the given [`Mode`] (which only floating-point sums look at).
 #[inline]
 pub fn sum_with<T: Summable>(data: &[T], mode: Mode) -> T::Output {
-    pool::sum_on_default(data, mode)
+    pool::reduce_on_default(reduce::Sum::new(mode), data)
 }
 
 /// The exact sum of `data` on a chosen ISA path, whatever `CORESUM_ISA` says.
@@ -90,7 +92,7 @@ pub fn sum_on_with<T: Summable>(
     mode: Mode,
 ) -> Result<T::Output, IsaUnavailable> {
     arch::Kernels::get(isa)
-        .map(|kernels| reduce::sum_chunks(kernels, mode, [data]))
+        .map(|kernels| reduce::reduce_whole(reduce::Sum::new(mode), kernels, data))
         .ok_or(IsaUnavailable(isa))
 }
 
@@ -109,7 +111,14 @@ pub fn __sum_at_cuts<T: Summable>(
     error_free_only: bool,
 ) -> Result<T::Output, IsaUnavailable> {
     arch::Kernels::get(isa)
-        .map(|kernels| reduce::sum_at_cuts(kernels, mode, data, cuts, error_free_only))
+        .map(|kernels| {
+            let pass = if error_free_only {
+                reduce::Pass::ErrorFree
+            } else {
+                reduce::Pass::first(mode)
+            };
+            reduce::reduce_at_cuts(reduce::Sum::with_pass(pass), kernels, data, cuts)
+        })
         .ok_or(IsaUnavailable(isa))
 }
 

@@ -7,5 +7,6 @@
 //! the proof that the CPU supports the instructions the vector type uses. A new reduction starts
 //! here, as one more generic function (docs/DESIGN.md, "Adding a reduction").
 
+pub(crate) mod extreme;
 pub(crate) mod float;
 pub(crate) mod int;

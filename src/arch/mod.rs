@@ -40,9 +40,38 @@ pub(crate) struct FloatKernels<T> {
     pub(crate) error_free: unsafe fn(&mut ExactSum, &[T]),
 }
 
+// min / max / argmin / argmax (issue 11): `algo::extreme`, reduced by `crate::extreme`.
+
+/// The extreme-value kernels of one element type on one ISA.
+#[derive(Debug)]
+pub(crate) struct ExtremeKernels<T> {
+    /// The smallest element (a NaN if there is one), `None` if empty.
+    pub(crate) min: unsafe fn(&[T]) -> Option<T>,
+    /// The largest element (a NaN if there is one), `None` if empty.
+    pub(crate) max: unsafe fn(&[T]) -> Option<T>,
+    /// The index of the first element equal to the target (the first NaN for a NaN).
+    pub(crate) position: unsafe fn(&[T], T) -> Option<usize>,
+}
+
+/// The extreme-value kernels of every type with a table entry (`isize`/`usize` share their
+/// width's; the 16-bit floats compare in software, without a table).
+#[derive(Debug)]
+pub(crate) struct Extremes {
+    pub(crate) u8: ExtremeKernels<u8>,
+    pub(crate) i8: ExtremeKernels<i8>,
+    pub(crate) u16: ExtremeKernels<u16>,
+    pub(crate) i16: ExtremeKernels<i16>,
+    pub(crate) u32: ExtremeKernels<u32>,
+    pub(crate) i32: ExtremeKernels<i32>,
+    pub(crate) u64: ExtremeKernels<u64>,
+    pub(crate) i64: ExtremeKernels<i64>,
+    pub(crate) f32: ExtremeKernels<f32>,
+    pub(crate) f64: ExtremeKernels<f64>,
+}
+
 /// Every kernel of one ISA (`isize`/`usize` share their width's).
 ///
-/// Public only so that the sealed `Reduce` trait can name it; it cannot be named or built outside
+/// Public only so that the sealed `ElementSum` trait can name it; it cannot be named or built outside
 /// the crate.
 #[derive(Debug)]
 pub struct Kernels {
@@ -59,6 +88,8 @@ pub struct Kernels {
     pub(crate) sum_i64: unsafe fn(&[i64]) -> i128,
     pub(crate) f64: FloatKernels<f64>,
     pub(crate) f32: FloatKernels<f32>,
+    // min / max / argmin / argmax (issue 11)
+    pub(crate) extremes: Extremes,
 }
 
 impl Kernels {
@@ -109,6 +140,13 @@ macro_rules! kernel_table {
             f64: sum_f64_fast, sum_f64_certified, sum_f64_error_free);
         $crate::arch::kernel_table!(@float [$(#[target_feature(enable = $features)])?] $float;
             f32: sum_f32_fast, sum_f32_certified, sum_f32_error_free);
+        // min / max / argmin / argmax (issue 11)
+        $crate::arch::kernel_table!(@extreme [$(#[target_feature(enable = $features)])?];
+            u8: min_u8, max_u8, position_u8; i8: min_i8, max_i8, position_i8;
+            u16: min_u16, max_u16, position_u16; i16: min_i16, max_i16, position_i16;
+            u32: min_u32, max_u32, position_u32; i32: min_i32, max_i32, position_i32;
+            u64: min_u64, max_u64, position_u64; i64: min_i64, max_i64, position_i64;
+            f32: min_f32, max_f32, position_f32; f64: min_f64, max_f64, position_f64);
 
         pub(crate) static KERNELS: $crate::arch::Kernels = $crate::arch::Kernels {
             isa: $isa,
@@ -130,6 +168,24 @@ macro_rules! kernel_table {
                 certified: sum_f32_certified,
                 error_free: sum_f32_error_free,
             },
+            extremes: EXTREMES,
+        };
+    };
+    (@extreme $attrs:tt; $($t:ident: $min:ident, $max:ident, $position:ident);*) => {
+        $(
+            $crate::arch::kernel_table!(@fn $attrs
+                #[doc = concat!("The smallest `", stringify!($t), "` element, on this module's ISA.")]
+                $min(data: &[$t]) -> Option<$t> = $crate::algo::extreme::extreme::<$t, false>(data));
+            $crate::arch::kernel_table!(@fn $attrs
+                #[doc = concat!("The largest `", stringify!($t), "` element, on this module's ISA.")]
+                $max(data: &[$t]) -> Option<$t> = $crate::algo::extreme::extreme::<$t, true>(data));
+            $crate::arch::kernel_table!(@fn $attrs
+                #[doc = concat!("The first position of a `", stringify!($t), "` value, on this module's ISA.")]
+                $position(data: &[$t], target: $t) -> Option<usize>
+                    = $crate::algo::extreme::position::<$t>(data, target));
+        )*
+        const EXTREMES: $crate::arch::Extremes = $crate::arch::Extremes {
+            $($t: $crate::arch::ExtremeKernels { min: $min, max: $max, position: $position },)*
         };
     };
     (@int $attrs:tt $vector:ty; $($name:ident($t:ty) -> $out:ty),*) => {$(
@@ -178,7 +234,8 @@ mod tests {
         for isa in Isa::available() {
             let kernels = Kernels::get(isa).unwrap();
             assert_eq!(kernels.isa, isa);
-            let total = crate::reduce::sum_chunks(kernels, crate::Mode::Exact, [data]);
+            let sum = crate::reduce::Sum::new(crate::Mode::Exact);
+            let total = crate::reduce::reduce_whole(sum, kernels, data);
             assert_eq!(total, expected, "{isa}");
         }
     }
