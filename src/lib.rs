@@ -36,18 +36,24 @@ pub mod rayon;
 
 mod algo;
 mod arch;
+// dot, stats (issue 11).
+mod dot;
 mod element;
 mod exact_sum;
 mod float;
 mod plan;
+mod rational;
 mod reduce;
+mod stats;
 #[cfg(test)]
 mod tail_tests;
 
+pub use dot::{DotReduce, Dottable, LengthMismatch, dot, dot_with, norm2, sum_sq};
 pub use element::{Mode, Summable};
 pub use exact_sum::{DecodeError, ExactSum};
 pub use isa::{Isa, isa};
 pub use pool::{Cores, Owner, Pool, PoolBuilder, PoolError, SumError, SumTask, default_pool};
+pub use stats::{Moments, mean, std_dev, variance};
 
 use std::fmt;
 
