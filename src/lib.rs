@@ -119,6 +119,21 @@ pub fn __sum_at_cuts<T: Summable>(
         .ok_or(IsaUnavailable(isa))
 }
 
+/// **Not public API**: for coresum's own tests. The dot product of `a` and `b` (equal lengths) on
+/// a chosen ISA path, on the calling thread over the chunk grid, as an `f64`, `i128` or `u128`
+/// in a [`dot::DotValue`]-converted result type.
+#[doc(hidden)]
+pub fn __dot_on<T: Dottable>(
+    isa: Isa,
+    mode: Mode,
+    a: &[T],
+    b: &[T],
+) -> Result<T::DotOutput, IsaUnavailable> {
+    arch::Kernels::get(isa)
+        .map(|kernels| dot::dot_on_grid(kernels, mode, &a[..a.len().min(b.len())], b).into())
+        .ok_or(IsaUnavailable(isa))
+}
+
 /// An ISA path that this build or CPU cannot run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct IsaUnavailable(pub Isa);

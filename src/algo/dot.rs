@@ -157,7 +157,8 @@ impl<V: Vector> PairFold<V> for Words<V> {
         // SAFETY: the caller vouches for the ISA.
         let wide: u128 = unsafe { self.wide.iter().map(|v| v.lane_total()).sum() };
         let pairs = (vectors * V::BYTES / 4) as u128;
-        (wide - pairs * u128::from(Self::OFFSET)) as i128
+        // The total is signed: take the offsets off in i128 (both terms are below 2^90).
+        wide as i128 - (pairs * u128::from(Self::OFFSET)) as i128
     }
 }
 
@@ -228,7 +229,8 @@ impl<V: Vector, const SIGNED: bool> PairFold<V> for Bytes<V, SIGNED> {
         // SAFETY: the caller vouches for the ISA.
         let wide = unsafe { self.wide.lane_total() };
         let offsets = (self.flushes * UNROLL * V::BYTES / 4) as u128;
-        (wide - (offsets << 31)) as i128
+        // Signed for `i8`: take the offsets off in i128 (both terms are below 2^100).
+        wide as i128 - (offsets << 31) as i128
     }
 }
 
