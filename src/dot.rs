@@ -129,7 +129,9 @@ pub fn norm2<T: Dottable>(a: &[T]) -> f64 {
         DotValue::Signed(s) => (s as f64).sqrt(),
         DotValue::Unsigned(s) => (s as f64).sqrt(),
         // A normal sum of squares is the correctly rounded one: its square root is the norm.
-        DotValue::Float(s) if s.is_nan() || s >= f64::MIN_POSITIVE && s < f64::INFINITY => s.sqrt(),
+        DotValue::Float(s) if s.is_nan() || (f64::MIN_POSITIVE..f64::INFINITY).contains(&s) => {
+            s.sqrt()
+        }
         DotValue::Float(_) => T::exact_norm(a),
     }
 }
@@ -235,6 +237,10 @@ impl From<DotValue> for f64 {
 /// The partial dot product of a chunk of floats.
 #[doc(hidden)]
 #[derive(Debug)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one partial per chunk, kept on the stack: boxing would allocate per chunk"
+)]
 pub enum FloatDot {
     /// Plain FMA lanes; `nonempty` tells an empty dot product (+0.0) from one of −0.0.
     Fast { sum: f64, nonempty: bool },

@@ -68,7 +68,7 @@ fn i32_min_and_big_sums_of_squares() {
         dot(&a, &vec![i32::MAX; 1000]),
         Ok(-1000 * (1i128 << 31) * i128::from(i32::MAX))
     );
-    assert_eq!(sum_sq(&vec![u32::MAX; 3]), 3 * u128::from(u32::MAX).pow(2));
+    assert_eq!(sum_sq(&[u32::MAX; 3]), 3 * u128::from(u32::MAX).pow(2));
 }
 
 /// The exact dot product of inputs that are multiples of 2^-20 below 2^12 in magnitude: every
