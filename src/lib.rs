@@ -36,20 +36,26 @@ pub mod rayon;
 
 mod algo;
 mod arch;
+// dot, stats (issue 11).
+mod dot;
 mod element;
 mod exact_sum;
 mod extreme;
 mod float;
 mod plan;
+mod rational;
 mod reduce;
+mod stats;
 #[cfg(test)]
 mod tail_tests;
 
+pub use dot::{DotReduce, Dottable, LengthMismatch, dot, dot_with, norm2, sum_sq};
 pub use element::{Mode, Summable};
 pub use exact_sum::{DecodeError, ExactSum};
 pub use extreme::{__extreme_at_cuts, argmax, argmin, max, min};
 pub use isa::{Isa, isa};
 pub use pool::{Cores, Owner, Pool, PoolBuilder, PoolError, SumError, SumTask, default_pool};
+pub use stats::{Moments, mean, std_dev, variance};
 
 use std::fmt;
 
@@ -119,6 +125,21 @@ pub fn __sum_at_cuts<T: Summable>(
             };
             reduce::reduce_at_cuts(reduce::Sum::with_pass(pass), kernels, data, cuts)
         })
+        .ok_or(IsaUnavailable(isa))
+}
+
+/// **Not public API**: for coresum's own tests. The dot product of `a` and `b` (equal lengths) on
+/// a chosen ISA path, on the calling thread over the chunk grid, as an `f64`, `i128` or `u128`
+/// in a [`dot::DotValue`]-converted result type.
+#[doc(hidden)]
+pub fn __dot_on<T: Dottable>(
+    isa: Isa,
+    mode: Mode,
+    a: &[T],
+    b: &[T],
+) -> Result<T::DotOutput, IsaUnavailable> {
+    arch::Kernels::get(isa)
+        .map(|kernels| dot::dot_on_grid(kernels, mode, &a[..a.len().min(b.len())], b).into())
         .ok_or(IsaUnavailable(isa))
 }
 

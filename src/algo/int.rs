@@ -95,6 +95,29 @@ pub(crate) trait Vector: Copy {
     /// # Safety
     /// The CPU must support this ISA.
     unsafe fn sum_i16_pairs(self) -> Self;
+
+    // dot (issue 11): the widening multiply-adds of the integer dot products (`algo::dot`).
+    /// Each 32-bit lane becomes `a0·b0 + a1·b1` of its two signed 16-bit halves, wrapping
+    /// (`pmaddwd`; only `2·(−2^15)^2 = 2^31` wraps, to `−2^31`).
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    unsafe fn madd_i16(self, other: Self) -> Self;
+    /// Logical shift right by 8 of each 16-bit lane.
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    unsafe fn shr16_8(self) -> Self;
+    /// Arithmetic shift right by 8 of each 16-bit lane.
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    unsafe fn sar16_8(self) -> Self;
+    /// Shift left by 8 of each 16-bit lane.
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    unsafe fn shl16_8(self) -> Self;
     /// The sum of all 64-bit lanes, exact.
     ///
     /// # Safety

@@ -67,6 +67,28 @@ impl Vector for __m512i {
         // SAFETY: see `splat`.
         unsafe { _mm512_madd_epi16(self, _mm512_set1_epi16(1)) }
     }
+
+    // dot (issue 11): the widening multiply-adds of the integer dot products.
+    #[inline(always)]
+    unsafe fn madd_i16(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm512_madd_epi16(self, other) }
+    }
+    #[inline(always)]
+    unsafe fn shr16_8(self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm512_srli_epi16::<8>(self) }
+    }
+    #[inline(always)]
+    unsafe fn sar16_8(self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm512_srai_epi16::<8>(self) }
+    }
+    #[inline(always)]
+    unsafe fn shl16_8(self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm512_slli_epi16::<8>(self) }
+    }
 }
 
 impl FloatVector for __m512d {
@@ -116,6 +138,14 @@ impl FloatVector for __m512d {
     unsafe fn mul(self, other: Self) -> Self {
         // SAFETY: see `splat`.
         unsafe { _mm512_mul_pd(self, other) }
+    }
+
+    // dot (issue 11): the products of the float dot products.
+    const HAS_FMA: bool = true;
+    #[inline(always)]
+    unsafe fn mul_add(self, b: Self, c: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm512_fmadd_pd(self, b, c) }
     }
     #[inline(always)]
     unsafe fn max_key(self, keys: Self) -> Self {
