@@ -139,7 +139,7 @@ pub fn __dot_on<T: Dottable>(
     b: &[T],
 ) -> Result<T::DotOutput, IsaUnavailable> {
     arch::Kernels::get(isa)
-        .map(|kernels| dot::dot_on_grid(kernels, mode, &a[..a.len().min(b.len())], b).into())
+        .map(|kernels| dot::dot_on_grid(kernels, mode, a, b))
         .ok_or(IsaUnavailable(isa))
 }
 

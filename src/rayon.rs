@@ -19,6 +19,9 @@ use ::rayon::prelude::*;
 use core::convert::Infallible;
 
 pub use crate::extreme::on_rayon::{argmax, argmin, max, min};
+// dot, stats (issue 11).
+pub use crate::dot::on_rayon::{dot, dot_with, norm2, sum_sq};
+pub use crate::stats::on_rayon::{mean, std_dev, variance};
 
 /// The exact sum of `data` on the current rayon pool (the global one, or the one whose
 /// `install` this runs in).

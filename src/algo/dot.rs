@@ -438,7 +438,8 @@ pub(crate) unsafe fn certified<V: FloatVector, E: Element>(
                     E::load::<V>(pb.add(i * V::LANES)),
                 );
                 let p = x.mul(y);
-                let e = x.mul_add(y, p.mul(minus_one));
+                // `−fma(−x, y, p)`: an exact product's zero `e` takes `p`'s sign (`float.rs`).
+                let e = x.mul(minus_one).mul_add(y, p).mul(minus_one);
                 p.store(out.add(2 * i * V::LANES));
                 e.store(out.add((2 * i + 1) * V::LANES));
                 keys = p.max_key(keys);
@@ -452,7 +453,7 @@ pub(crate) unsafe fn certified<V: FloatVector, E: Element>(
             let (x, y) = (a[start + i].widen(), b[start + i].widen());
             let p = x * y;
             terms[2 * i] = p;
-            terms[2 * i + 1] = x.mul_add(y, -p);
+            terms[2 * i + 1] = -(-x).mul_add(y, p);
             finite &= p.is_finite();
         }
         if !finite {

@@ -65,6 +65,7 @@ pub use registry::DEFAULT_SPIN;
 pub use task::SumTask;
 pub use topology::{allowed_cores, cache_bytes, parse_core_list, physical_cores};
 
+pub(crate) use error::panic_message;
 pub(crate) use global::reduce_on_default;
 pub(crate) use inline::reduce_inline;
 pub(crate) use reduce_job::{Owned, Source};
@@ -75,7 +76,6 @@ use crate::plan::chunk_bytes;
 use crate::reduce::{Input, Reduction, Sum};
 use broadcast::Broadcast;
 use builder::Placement;
-use error::panic_message;
 use job::Control;
 use reduce_job::{Borrowed, ReduceJob};
 use registry::Registry;
