@@ -29,11 +29,12 @@
 //! # Floats
 //!
 //! - [`fast`]: eight vector accumulators, `acc = a·b + acc` (one FMA where the ISA has it).
-//! - [`certified`]: TwoProduct, `p = fl(a·b)`, `e = fma(a, b, −p)`, then `p` and `e` go through
-//!   the certified pass of the exact sum (`algo::float::certified`). `p + e = a·b` exactly unless
-//!   a product overflows (then the kernel returns `false` and the caller takes the exact path) or
-//!   underflows (`|a·b| < 2^-969`): then `|p + e − a·b| ≤ 2^-1075`, which the kernel adds to the
-//!   slack, `2^-1074` per product.
+//! - [`certified`]: TwoProduct, `p = fl(a·b)`, `e = fma(a, b, −p)`; the `p` go through the
+//!   certified pass of the exact sum (`algo::float::certified`), the `e` are summed in the
+//!   vector lanes with an error bound (Dot2, certified: see the function). `p + e = a·b` exactly
+//!   unless a product overflows (then the kernel returns `false` and the caller takes the
+//!   error-free retry) or underflows (`|a·b| < 2^-969`): then `|p + e − a·b| ≤ 2^-1075`, which
+//!   the kernel adds to the slack, `2^-1074` per product.
 
 use crate::algo::float::{Element, FloatVector};
 use crate::algo::int::Vector;
@@ -401,12 +402,23 @@ unsafe fn fast_step<V: FloatVector, E: Element>(acc: V, pa: *const E, pb: *const
     }
 }
 
-/// Products per TwoProduct block: `p` and `e` of 1024 products fill 16 KiB, which stays in L1.
+/// Products per TwoProduct block: their `p`, 8 KiB, stays in L1.
 const PRODUCTS: usize = 1024;
 
-/// Adds the TwoProduct terms of `a·b` to `acc` up to an error it adds to `slack` (module docs);
-/// `false`, with `acc` and `slack` in an unspecified state, where a product is not finite (a NaN
-/// or infinite input, or an overflow): the caller then takes the exact path.
+/// `2^-94`: bounds `γ(PRODUCTS) · 2^-53`, the rounding error of a float sum of at most
+/// `PRODUCTS` TwoProduct errors per unit of their `Σ|p|`, with room for the bound's own rounding.
+const ERROR_SUM_BOUND: f64 = 5.048709793414476e-29;
+
+/// Adds `a·b` to `acc` up to an error it adds to `slack`; `false`, with `acc` and `slack` in an
+/// unspecified state, where a product is not finite (a NaN or infinite input, or an overflow):
+/// the caller then reduces the chunk again on the error-free path.
+///
+/// Ogita–Rump–Oishi's Dot2, certified: per block, the products `p = fl(a·b)` go through the
+/// certified pass of the exact sum (`algo::float::certified`), and their TwoProduct errors
+/// `e = fma(a, b, −p)` (exact: `p + e = a·b`) are summed in floating point in the vector lanes
+/// and added once. That sum errs by at most `γ(n) · Σ|e| ≤ γ(n) · 2^-53 · n · max|p|`, added to
+/// the slack with, where a product underflows (`|a·b| < 2^-969`, `e` then rounded), `2^-1074`
+/// per product.
 ///
 /// # Safety
 /// The CPU must support `V`'s ISA.
@@ -418,50 +430,60 @@ pub(crate) unsafe fn certified<V: FloatVector, E: Element>(
     b: &[E],
 ) -> bool {
     let n = a.len().min(b.len());
-    let mut terms = [0.0f64; 2 * PRODUCTS];
+    let mut products = [0.0f64; PRODUCTS];
     let mut start = 0;
     while start < n {
         let len = PRODUCTS.min(n - start);
         let vectors = len / V::LANES;
-        // SAFETY: vector `i < vectors` of the block lies inside both slices and, as `p` and `e`,
-        // inside `terms` (2·len <= 2·PRODUCTS); the caller vouches for the ISA.
-        let key = unsafe {
+        // SAFETY: vector `i < vectors` of the block lies inside both slices and, as `p`, inside
+        // `products` (len <= PRODUCTS); the caller vouches for the ISA.
+        let (key, mut errors) = unsafe {
             let (pa, pb, out) = (
                 a.as_ptr().add(start),
                 b.as_ptr().add(start),
-                terms.as_mut_ptr(),
+                products.as_mut_ptr(),
             );
-            let (minus_one, mut keys) = (V::splat(-1.0), V::splat(0.0));
+            let (minus_one, mut keys, mut errors) = (V::splat(-1.0), V::splat(0.0), V::splat(0.0));
             for i in 0..vectors {
                 let (x, y) = (
                     E::load::<V>(pa.add(i * V::LANES)),
                     E::load::<V>(pb.add(i * V::LANES)),
                 );
                 let p = x.mul(y);
-                // `−fma(−x, y, p)`: an exact product's zero `e` takes `p`'s sign (`float.rs`).
-                let e = x.mul(minus_one).mul_add(y, p).mul(minus_one);
-                p.store(out.add(2 * i * V::LANES));
-                e.store(out.add((2 * i + 1) * V::LANES));
+                errors = errors.add(x.mul_add(y, p.mul(minus_one)));
+                p.store(out.add(i * V::LANES));
                 keys = p.max_key(keys);
             }
-            keys.lanes()[..V::LANES]
+            let key = keys.lanes()[..V::LANES]
                 .iter()
-                .fold(0, |max, x| max.max(x.to_bits()))
+                .fold(0, |max, x| max.max(x.to_bits()));
+            (key, errors.lanes()[..V::LANES].iter().sum::<f64>())
+        };
+        // Every |p| of the vectors is at most the largest value with the key's high half.
+        let mut largest = if key == 0 {
+            0.0
+        } else {
+            f64::from_bits(key | 0xffff_ffff)
         };
         let mut finite = key < 0x7ff << 52;
         for i in vectors * V::LANES..len {
             let (x, y) = (a[start + i].widen(), b[start + i].widen());
             let p = x * y;
-            terms[2 * i] = p;
-            terms[2 * i + 1] = -(-x).mul_add(y, p);
+            products[i] = p;
+            errors += x.mul_add(y, -p);
+            largest = largest.max(p.abs());
             finite &= p.is_finite();
         }
         if !finite {
             return false;
         }
         // SAFETY: forwarded from the caller.
-        unsafe { crate::algo::float::certified::<V, f64>(acc, slack, &terms[..2 * len]) };
-        *slack += len as f64 * f64::from_bits(1);
+        unsafe { crate::algo::float::certified::<V, f64>(acc, slack, &products[..len]) };
+        // A zero error sum is left out, so that the products alone set a zero total's sign.
+        if errors != 0.0 {
+            acc.add_finite(errors);
+        }
+        *slack += largest * ERROR_SUM_BOUND * len as f64 + len as f64 * f64::from_bits(1);
         start += len;
     }
     true

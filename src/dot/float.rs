@@ -8,8 +8,9 @@
 //!   that is exact (`|p| ≥ 2^-969`, or a zero factor), and the few other products (those that
 //!   underflow or overflow, and NaN/∞ factors) exactly in big integers, [`ExactProducts`].
 //!
-//! Zero signs follow IEEE: `e` is taken as `−fma(−a, b, p)`, so an exact product's `e` is a zero
-//! of the sign of `p`, and a dot product of only `−0.0` products is `−0.0`.
+//! Zero signs follow IEEE, a dot product of only `−0.0` products being `−0.0`: the certified
+//! kernel adds its error sum only when nonzero, and the retry takes `e` as `−fma(−a, b, p)`, a
+//! zero of the sign of `p` where the product is exact.
 
 use super::{DotReduce, DotValue, Dottable};
 use crate::arch::Kernels;
