@@ -14,12 +14,11 @@
 //! - `xsum`: the `xsum` crate's `XsumAuto` (Neal's superaccumulators, f64 only);
 //! - `accurate`: the `accurate` crate's `OnlineExactSum` (Zhu–Hayes, f64 only).
 
-mod common;
-
 use accurate::sum::OnlineExactSum;
 use accurate::traits::SumWithAccumulator;
-use common::floats::{unrolled8_f32, unrolled8_f64, values};
 use coresum::{Isa, Mode};
+use coresum_bench_support::data::float_values;
+use coresum_bench_support::native::{unrolled8_f32, unrolled8_f64};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;
@@ -72,14 +71,17 @@ fn modes<T: coresum::Summable<Output = f64>>(
 fn floats(c: &mut Criterion) {
     eprintln!("coresum path: {}", coresum::isa());
     const BYTES: usize = 256 << 10;
-    let narrow = values(BYTES / 8, false);
-    let wide = values(BYTES / 8, true);
-    let narrow32: Vec<f32> = values(BYTES / 4, false).iter().map(|&x| x as f32).collect();
+    let narrow = float_values(BYTES / 8, false);
+    let wide = float_values(BYTES / 8, true);
+    let narrow32: Vec<f32> = float_values(BYTES / 4, false)
+        .iter()
+        .map(|&x| x as f32)
+        .collect();
     modes(c, "f64/256KiB", &narrow, unrolled8_f64(), Some(&narrow));
     modes(c, "f64-wide/256KiB", &wide, unrolled8_f64(), Some(&wide));
     modes(c, "f32/256KiB", &narrow32, unrolled8_f32(), None);
 
-    let million = values(1 << 20, false);
+    let million = float_values(1 << 20, false);
     let mut g = c.benchmark_group("f64/1Mi");
     g.throughput(Throughput::Bytes(size_of_val(&million[..]) as u64));
     g.bench_function("exact", |b| {
@@ -91,7 +93,7 @@ fn floats(c: &mut Criterion) {
     // All cores, out of cache: the default pool (every allowed core, pinned).
     let max = std::env::var("CORESUM_BENCH_MAX").map_or(usize::MAX, |v| v.parse().unwrap_or(0));
     if max >= 1 << 30 {
-        let big = values((1 << 30) / 8, false);
+        let big = float_values((1 << 30) / 8, false);
         let mut g = c.benchmark_group("f64/1GiB-all-cores");
         g.throughput(Throughput::Bytes(1 << 30));
         g.sample_size(10);

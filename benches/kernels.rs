@@ -10,9 +10,8 @@
 //!
 //! `scripts/bench_table.py` turns the results into the ratios recorded in `docs/PERFORMANCE.md`.
 
-mod common;
-
-use common::{Aligned, native};
+use coresum_bench_support::data::{Aligned, Integer};
+use coresum_bench_support::native;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;
@@ -24,7 +23,7 @@ const SIZES: [(usize, &str); 4] = [
     (64 << 20, "64MiB"),
 ];
 
-fn bench_type<T: coresum::Summable, W>(
+fn bench_type<T: coresum::Summable + Integer, W>(
     c: &mut Criterion,
     name: &str,
     buffer: &Aligned,

@@ -16,11 +16,10 @@
 //!
 //! Set `CORESUM_BENCH_MAX` (bytes) to skip larger sizes.
 
-mod common;
-
-use common::openmp::OpenMp;
-use common::{Aligned, fork_union_pool, native};
 use coresum::Pool;
+use coresum_bench_support::data::Aligned;
+use coresum_bench_support::openmp::OpenMp;
+use coresum_bench_support::{fork_union_pool, native};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use crossbeam_utils::CachePadded;
 use rayon::prelude::*;

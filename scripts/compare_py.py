@@ -3,9 +3,9 @@
 
 Usage: scripts/compare_py.py  (after `cargo bench --bench compare -- measure`; scripts/compare.sh
 runs both). Reads target/compare/rust.json for the rows and the rounds to measure, regenerates
-the very same data (coresum::baseline::pseudo_random's xorshift64* sequence, and the float values
-of benches/common/floats.rs drawn from it), checks that numpy's integer sums equal coresum's, and
-writes target/compare/python.json. Without numpy it writes a note saying so instead.
+the very same data (`pseudo_random`'s xorshift64* sequence and the `float_values` drawn from it,
+crates/bench-support/src/data.rs), checks that numpy's integer sums equal coresum's, and writes
+target/compare/python.json. Without numpy it writes a note saying so instead.
 """
 import json, math, os, platform, statistics, sys, time
 
@@ -53,7 +53,7 @@ def jump(columns, states):
 
 
 def pseudo_random(n):
-    """coresum::baseline::pseudo_random(n). xorshift is linear over GF(2): the states from k to
+    """coresum_bench_support::data::pseudo_random(n). xorshift is linear over GF(2): the states from k to
     2k are the states from 0 to k advanced k steps, one table-driven map per doubling."""
     first = min(n, 4096)
     states = np.empty(n, dtype=np.uint64)
@@ -79,7 +79,7 @@ def pseudo_random(n):
 
 
 def floats(n, whole_range):
-    """benches/common/floats.rs `values`."""
+    """coresum_bench_support::data::float_values (crates/bench-support/src/data.rs)."""
     r = pseudo_random(n)
     high = (r >> np.uint64(32)).astype(np.uint64)
     exponent = high % np.uint64(2047) if whole_range else np.uint64(1023 - 32) + high % np.uint64(65)

@@ -4,8 +4,8 @@
 # state. Each line: `coresum bench` (best of its runs) on one thread, in-cache sizes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -q --bin coresum
-CARGO_TARGET_DIR=target/native RUSTFLAGS="-C target-cpu=native" cargo build --release -q --bin coresum
+cargo build --release -q -p coresum-cli --bin coresum
+CARGO_TARGET_DIR=target/native RUSTFLAGS="-C target-cpu=native" cargo build --release -q -p coresum-cli --bin coresum
 for dtype in u8 i8 u16 i16 u32 i32 u64 i64; do
     for size in 16K 256K; do
         for round in 1 2 3; do

@@ -28,8 +28,6 @@
 
 #![warn(missing_docs)]
 
-#[doc(hidden)]
-pub mod baseline;
 pub mod isa;
 pub mod pool;
 #[cfg(feature = "rayon")]

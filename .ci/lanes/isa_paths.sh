@@ -10,7 +10,7 @@ if ! command -v cargo >/dev/null; then
     source "$HOME/.cargo/env"
 fi
 
-cargo build --release --bin coresum
+cargo build --release -p coresum-cli --bin coresum
 # --skip-default: leave out the path a plain run dispatches to (CI has just run the suite on it).
 default=""
 if [ "${1:-}" = "--skip-default" ]; then

@@ -1,4 +1,4 @@
-//! Arbitrary bytes into the CLI's `.npy` header parser, compiled in from the binary crate's own
+//! Arbitrary bytes into the CLI's `.npy` header parser, compiled in from the CLI crate's own
 //! source (it only needs `dtype.rs` beside it, as `crate::dtype`).
 //!
 //! Never panics; and a header it accepts is what it claims: the magic and a known version, the
@@ -10,10 +10,9 @@
 #![no_main]
 
 #[allow(dead_code)]
-#[path = "../../src/bin/coresum/dtype.rs"]
+#[path = "../../crates/cli/src/dtype.rs"]
 mod dtype;
-#[allow(dead_code)]
-#[path = "../../src/bin/coresum/npy.rs"]
+#[path = "../../crates/cli/src/npy.rs"]
 mod npy;
 
 use dtype::{Dtype, Endian};
@@ -82,7 +81,7 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(npy::parse(&data[..header.data_offset]), Ok(header.clone()));
 
     // A canonical version 1.0 / 2.0 header of what was parsed reads back the same.
-    let canonical = write_header(&descr, &header.shape);
+    let canonical = npy::write_header(&descr, &header.shape);
     let again = npy::parse(&canonical).unwrap();
     assert_eq!(
         (again.dtype, again.endian, &again.shape),
@@ -90,32 +89,3 @@ fuzz_target!(|data: &[u8]| {
     );
     assert_eq!(again.data_offset, canonical.len());
 });
-
-/// A header as NumPy writes it: the dict padded with spaces and a newline so that the data starts
-/// at a multiple of 64 bytes; version 1.0 when its length fits a u16, else 2.0.
-fn write_header(descr: &str, shape: &[usize]) -> Vec<u8> {
-    let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
-    let shape = match dims.as_slice() {
-        [one] => format!("({one},)"),
-        _ => format!("({})", dims.join(", ")),
-    };
-    let mut dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
-    let long = (10 + dict.len() + 1).next_multiple_of(64) - 10 > usize::from(u16::MAX);
-    let preamble = if long { 12 } else { 10 };
-    let unpadded = preamble + dict.len() + 1;
-    dict.extend(std::iter::repeat_n(
-        ' ',
-        unpadded.next_multiple_of(64) - unpadded,
-    ));
-    dict.push('\n');
-    let mut out = b"\x93NUMPY".to_vec();
-    if long {
-        out.extend([2, 0]);
-        out.extend(u32::try_from(dict.len()).unwrap().to_le_bytes());
-    } else {
-        out.extend([1, 0]);
-        out.extend(u16::try_from(dict.len()).unwrap().to_le_bytes());
-    }
-    out.extend(dict.bytes());
-    out
-}

@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-/// An element type the command line can sum.
+/// An element type the command line can sum, named after its Rust type (`Bf16` is `half::bf16`).
+#[allow(missing_docs)] // The variants are the Rust types of the same names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dtype {
     I8,
@@ -22,7 +23,9 @@ pub enum Dtype {
 /// Byte order of the data on disk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Endian {
+    /// Least significant byte first.
     Little,
+    /// Most significant byte first.
     Big,
 }
 

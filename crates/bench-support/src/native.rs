@@ -1,21 +1,7 @@
-//! Reference loops for benchmarks, not for summing: the plain `std` widening loops and the read
-//! ceiling (a wrapping `u64` add), compiled for the running CPU inside `#[target_feature]`
-//! functions (AVX-512 F+BW where present, else AVX2) so that coresum is compared with the best
-//! code the compiler makes of them. Used by `benches/` and the `coresum bench` command.
-
-/// `words` pseudo-random `u64`s (xorshift64*): cheap, deterministic, no pattern a kernel could
-/// exploit. The benchmarks' data.
-pub fn pseudo_random(words: usize) -> Vec<u64> {
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    (0..words)
-        .map(|_| {
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            state.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        })
-        .collect()
-}
+//! Reference loops, not for summing: the plain `std` widening loops and the read ceiling (a
+//! wrapping `u64` add), compiled for the running CPU inside `#[target_feature]` functions
+//! (AVX-512 F+BW where present, else AVX2), and the float peer `unrolled8` (AVX2+FMA where
+//! present), so that coresum is compared with the best code the compiler makes of them.
 
 /// The `std` widening loop and the read ceiling, compiled for this CPU at run time.
 macro_rules! native {
@@ -63,4 +49,43 @@ native! {
     u64(u64) -> u128: |d: &[u64]| d.iter().map(|&x| x as u128).sum();
     i64(i64) -> i128: |d: &[i64]| d.iter().map(|&x| x as i128).sum();
     ceiling(u64) -> u64: |d: &[u64]| d.iter().fold(0u64, |a, &x| a.wrapping_add(x));
+}
+
+/// The 8-accumulator loop, generic over the input (widened to f64).
+#[inline(always)]
+fn unrolled8<T: Copy + Into<f64>>(data: &[T]) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let mut chunks = data.chunks_exact(8);
+    for chunk in &mut chunks {
+        for k in 0..8 {
+            acc[k] += chunk[k].into();
+        }
+    }
+    let tail: f64 = chunks.remainder().iter().map(|&x| x.into()).sum();
+    ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])) + tail
+}
+
+/// `unrolled8` compiled inside `#[target_feature(enable = "avx2,fma")]` where the CPU has them.
+macro_rules! native_unrolled8 {
+    ($($name:ident($t:ty);)*) => {$(
+        /// The `unrolled8` loop for this type, compiled for the running CPU.
+        pub fn $name() -> fn(&[$t]) -> f64 {
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx2,fma")]
+            fn avx2(data: &[$t]) -> f64 {
+                unrolled8(data)
+            }
+            #[cfg(target_arch = "x86_64")]
+            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+                // SAFETY: the CPU has AVX2 and FMA (checked above).
+                return |data| unsafe { avx2(data) };
+            }
+            unrolled8::<$t>
+        }
+    )*};
+}
+
+native_unrolled8! {
+    unrolled8_f64(f64);
+    unrolled8_f32(f32);
 }

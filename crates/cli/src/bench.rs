@@ -2,9 +2,11 @@
 //! throughput beside the read ceiling (a wrapping u64 add over the same bytes on the same pinned
 //! workers) and the single-thread std loop, all measured in this run.
 
-use crate::{Dtype, Printable, with_dtype};
-use coresum::baseline;
 use coresum::{Cores, Pool, Summable};
+use coresum_bench_support::data::{Aligned, Integer};
+use coresum_bench_support::native;
+use coresum_cli::dtype::Dtype;
+use coresum_cli::report::Printable;
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -65,20 +67,18 @@ fn best_time(mut f: impl FnMut()) -> f64 {
     best
 }
 
-fn measure<T: Summable, W>(
-    words: &[u64],
+fn measure<T: Summable + Integer, W>(
+    buffer: &Aligned,
     bytes: usize,
     pool: &Pool,
     std_loop: fn(&[T]) -> W,
 ) -> Row {
-    // SAFETY: u64 storage is aligned for every integer type and integers take any bits.
-    let data: &[T] =
-        unsafe { std::slice::from_raw_parts(words.as_ptr().cast(), bytes / size_of::<T>()) };
-    let words = &words[..bytes / 8];
+    let data: &[T] = buffer.view(0, bytes / size_of::<T>());
+    let words: &[u64] = buffer.view(0, bytes / 8);
     let threads = pool.threads();
     let partials: Vec<AtomicU64> = (0..threads).map(|_| AtomicU64::new(0)).collect();
     let share = words.len().div_ceil(threads);
-    let ceiling = baseline::ceiling::best();
+    let ceiling = native::ceiling::best();
     let gbps = |seconds: f64| bytes as f64 / seconds / 1e9;
     Row {
         threads,
@@ -101,6 +101,41 @@ fn measure<T: Summable, W>(
         std: gbps(best_time(|| {
             black_box(std_loop(black_box(data)));
         })),
+    }
+}
+
+/// What to measure: every size on a pinned pool of each thread count.
+struct Plan<'a> {
+    buffer: Aligned,
+    size: usize,
+    sizes: Vec<usize>,
+    threads: &'a [usize],
+    allowed: &'a [usize],
+}
+
+impl Plan<'_> {
+    /// Every row for one element type, and the sum of the whole buffer as that type.
+    fn measure<T: Summable + Integer, W>(
+        &self,
+        std_loop: fn(&[T]) -> W,
+    ) -> Result<(Vec<Row>, String), String>
+    where
+        T::Output: Printable,
+    {
+        let mut rows = Vec::new();
+        for &count in self.threads {
+            let pool = Pool::builder()
+                .threads(count)
+                .cores(Cores::List(self.allowed[..count].to_vec()))
+                .thread_name_prefix("bench-w")
+                .build()
+                .map_err(|e| e.to_string())?;
+            for &bytes in &self.sizes {
+                rows.push(measure(&self.buffer, bytes, &pool, std_loop));
+            }
+        }
+        let whole = self.buffer.view::<T>(0, self.size / size_of::<T>());
+        Ok((rows, coresum::sum(whole).print()))
     }
 }
 
@@ -141,30 +176,24 @@ pub fn run(args: Args) -> Result<(), String> {
         coresum::isa(),
         allowed
     );
-    let words = baseline::pseudo_random(size.div_ceil(8));
-    let mut rows = Vec::new();
-    for &count in &threads {
-        let pool = Pool::builder()
-            .threads(count)
-            .cores(Cores::List(allowed[..count].to_vec()))
-            .thread_name_prefix("bench-w")
-            .build()
-            .map_err(|e| e.to_string())?;
-        for &bytes in &sizes {
-            let (w, p) = (&words[..], &pool);
-            rows.push(match dtype {
-                Dtype::I8 => measure(w, bytes, p, baseline::i8::best()),
-                Dtype::I16 => measure(w, bytes, p, baseline::i16::best()),
-                Dtype::I32 => measure(w, bytes, p, baseline::i32::best()),
-                Dtype::I64 => measure(w, bytes, p, baseline::i64::best()),
-                Dtype::U8 => measure(w, bytes, p, baseline::u8::best()),
-                Dtype::U16 => measure(w, bytes, p, baseline::u16::best()),
-                Dtype::U32 => measure(w, bytes, p, baseline::u32::best()),
-                Dtype::U64 => measure(w, bytes, p, baseline::u64::best()),
-                _ => return Err(format!("bench measures integer types, not {dtype}")),
-            });
-        }
-    }
+    let plan = Plan {
+        buffer: Aligned::new(size),
+        size,
+        sizes,
+        threads: &threads,
+        allowed: &allowed,
+    };
+    let (rows, total) = match dtype {
+        Dtype::I8 => plan.measure(native::i8::best())?,
+        Dtype::I16 => plan.measure(native::i16::best())?,
+        Dtype::I32 => plan.measure(native::i32::best())?,
+        Dtype::I64 => plan.measure(native::i64::best())?,
+        Dtype::U8 => plan.measure(native::u8::best())?,
+        Dtype::U16 => plan.measure(native::u16::best())?,
+        Dtype::U32 => plan.measure(native::u32::best())?,
+        Dtype::U64 => plan.measure(native::u64::best())?,
+        _ => return Err(format!("bench measures integer types, not {dtype}")),
+    };
     println!(
         "{:>8} {:>10} {:>14} {:>14} {:>10} {:>12} {:>8}",
         "threads", "bytes", "coresum GB/s", "ceiling GB/s", "×ceiling", "std GB/s", "×std"
@@ -181,11 +210,6 @@ pub fn run(args: Args) -> Result<(), String> {
             row.coresum / row.std
         );
     }
-    let total = with_dtype!(dtype, T => {
-        // SAFETY: as in `measure`.
-        let data: &[T] = unsafe { std::slice::from_raw_parts(words.as_ptr().cast(), size / size_of::<T>()) };
-        coresum::sum(data).print()
-    });
     println!("sum of the {size} bytes as {dtype}: {total}");
     if let Some(path) = args.plot {
         plot(&path, &rows, &threads)?;

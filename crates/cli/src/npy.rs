@@ -13,8 +13,11 @@ use crate::dtype::{Dtype, Endian};
 /// What the header says about the data that follows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Header {
+    /// Type of the elements (`descr`).
     pub dtype: Dtype,
+    /// Their byte order (`descr`'s first character).
     pub endian: Endian,
+    /// The array's dimensions (empty for a 0-d array).
     pub shape: Vec<usize>,
     /// Where the data starts, in bytes from the start of the file.
     pub data_offset: usize,
@@ -215,34 +218,36 @@ impl Lexer<'_> {
     }
 }
 
-/// A complete `.npy` header (version 1.0 when it fits) for `descr` and `shape`: for tests and
-/// for `coresum bench`'s generated files.
-#[cfg(test)]
+/// A header as NumPy writes it for `descr` and `shape`: the dict padded with spaces and a newline
+/// so that the data starts at a multiple of 64 bytes; version 1.0 when its length fits a `u16`,
+/// else 2.0. For tests, the fuzz target, and front ends that write `.npy` files.
 pub fn write_header(descr: &str, shape: &[usize]) -> Vec<u8> {
-    let shape = match shape {
+    let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
+    let shape = match dims.as_slice() {
         [one] => format!("({one},)"),
-        dims => format!(
-            "({})",
-            dims.iter()
-                .map(usize::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        _ => format!("({})", dims.join(", ")),
     };
     let mut dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
-    let unpadded = 10 + dict.len() + 1;
+    let long = (10 + dict.len() + 1).next_multiple_of(64) - 10 > usize::from(u16::MAX);
+    let preamble = if long { 12 } else { 10 };
+    let unpadded = preamble + dict.len() + 1;
     dict.extend(std::iter::repeat_n(
         ' ',
         unpadded.next_multiple_of(64) - unpadded,
     ));
     dict.push('\n');
     let mut out = MAGIC.to_vec();
-    out.extend([1, 0]);
-    out.extend(
-        u16::try_from(dict.len())
-            .expect("short header")
-            .to_le_bytes(),
-    );
+    match u16::try_from(dict.len()) {
+        Ok(len) if !long => {
+            out.extend([1, 0]);
+            out.extend(len.to_le_bytes());
+        }
+        // A dict longer than 4 GiB cannot be built in memory in the first place.
+        _ => {
+            out.extend([2, 0]);
+            out.extend((dict.len() as u32).to_le_bytes());
+        }
+    }
     out.extend(dict.bytes());
     out
 }

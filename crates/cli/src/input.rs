@@ -46,11 +46,15 @@ element!(
 
 /// A file to sum: where its elements are and how they are stored.
 pub struct Input {
+    /// The whole file, mapped.
     pub map: Option<Mmap>,
+    /// Type of the elements.
     pub dtype: Dtype,
+    /// Byte order of the elements in the file.
     pub endian: Endian,
     /// Byte offset of the first element in the map.
     pub offset: usize,
+    /// Number of elements.
     pub count: usize,
 }
 

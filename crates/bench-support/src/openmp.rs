@@ -18,18 +18,14 @@ impl OpenMp {
     /// Builds (`gcc -O3 -march=native -fopenmp`) and loads the library, with `threads` threads
     /// placed `OMP_PROC_BIND=close` on cores; `None`, after a line on stderr, where that fails.
     pub fn load(threads: usize) -> Option<OpenMp> {
-        let library = format!("{}/omp_sum.so", env!("CARGO_TARGET_TMPDIR"));
+        let library = std::env::temp_dir().join(format!("coresum-omp-{}.so", std::process::id()));
         let built = std::process::Command::new("gcc")
-            .args([
-                "-O3",
-                "-march=native",
-                "-fopenmp",
-                "-shared",
-                "-fPIC",
-                "-o",
-                &library,
-            ])
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/omp_sum.c"))
+            .args(["-O3", "-march=native", "-fopenmp", "-shared", "-fPIC", "-o"])
+            .arg(&library)
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../scripts/omp_sum.c"
+            ))
             .status()
             .is_ok_and(|s| s.success());
         if !built {
@@ -43,7 +39,7 @@ impl OpenMp {
             std::env::set_var("OMP_PROC_BIND", "close");
             std::env::set_var("OMP_PLACES", "cores");
         }
-        let path = std::ffi::CString::new(library).ok()?;
+        let path = std::ffi::CString::new(library.as_os_str().as_encoded_bytes()).ok()?;
         // libgomp binds the loading thread to one core as it starts (OMP_PROC_BIND): give the
         // thread its mask back afterwards, so that it can still build pools on every core.
         // SAFETY: an all-zero `cpu_set_t` is a valid (empty) set.
@@ -57,6 +53,8 @@ impl OpenMp {
             // SAFETY: `mask` is the set read above, of the size given.
             unsafe { libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &mask) };
         }
+        // The mapping outlives the file: leave nothing behind in the temporary directory.
+        let _ = std::fs::remove_file(&library);
         if handle.is_null() {
             eprintln!("openmp peer skipped: dlopen failed");
             return None;

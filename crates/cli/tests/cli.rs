@@ -3,6 +3,7 @@
 //! message, never a panic).
 
 use assert_cmd::Command;
+use coresum_cli::npy::write_header;
 use std::path::{Path, PathBuf};
 
 fn coresum() -> Command {
@@ -11,23 +12,7 @@ fn coresum() -> Command {
 
 /// A `.npy` file with `descr`, `shape` and the already encoded `data`.
 fn npy(dir: &Path, name: &str, descr: &str, shape: &[usize], data: &[u8]) -> PathBuf {
-    let shape = match shape {
-        [one] => format!("({one},)"),
-        dims => format!(
-            "({})",
-            dims.iter()
-                .map(|d| d.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    };
-    let mut dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
-    let unpadded = 10 + dict.len() + 1;
-    dict.push_str(&" ".repeat(unpadded.next_multiple_of(64) - unpadded));
-    dict.push('\n');
-    let mut file = b"\x93NUMPY\x01\x00".to_vec();
-    file.extend((dict.len() as u16).to_le_bytes());
-    file.extend(dict.as_bytes());
+    let mut file = write_header(descr, shape);
     file.extend(data);
     let path = dir.join(name);
     std::fs::write(&path, file).unwrap();
@@ -166,7 +151,9 @@ fn shapes_and_the_empty_array() {
 #[test]
 fn a_raw_slice_at_a_misaligned_offset() {
     let dir = tempfile::tempdir().unwrap();
-    let values: Vec<i32> = (0..300_000).map(|i| i * 7919 - 1_000_000_000).collect();
+    let values: Vec<i32> = (0..300_000i32)
+        .map(|i| i.wrapping_mul(7919).wrapping_sub(1_000_000_000))
+        .collect();
     let mut bytes = vec![0xAB, 0xCD, 0xEF];
     bytes.extend(values.iter().flat_map(|x| x.to_le_bytes()));
     let raw = dir.path().join("skewed.raw");
