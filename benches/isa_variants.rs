@@ -13,7 +13,7 @@
 //!     flushed into an `i128` before an i32 lane can overflow; `sad+dpbusd` alternates it with
 //!     `vpsadbw` (they issue on different ports on Intel);
 //!   - `dpwssd`: VNNI `vpdpwssd` against ones for 16-bit elements (u16 biased to signed first);
-//! - `std-native` (`coresum::baseline`, the `std` widening loop compiled for this CPU) and
+//! - `std-native` (`coresum_bench_support::native`, the `std` widening loop compiled for this CPU) and
 //!   `ceiling` (a wrapping `u64` add over the same bytes).
 //!
 //! Every result is checked against an `i128` reference before it is timed. Timing: the minimum,
@@ -21,9 +21,6 @@
 //! (other builds), so medians are noise; the median is printed only to show how noisy a row was.
 //!
 //! Run: `cargo bench --bench isa_variants` (x86_64 with AVX-512 F/BW/VNNI and AVX-VNNI only).
-
-#[cfg(target_arch = "x86_64")]
-mod common;
 
 #[cfg(target_arch = "x86_64")]
 mod variants {
@@ -365,7 +362,7 @@ mod variants {
 #[cfg(target_arch = "x86_64")]
 fn main() {
     use coresum::Isa;
-    use coresum::baseline as native;
+    use coresum_bench_support::{data::Aligned, native};
     use variants::{y, z};
 
     use std::arch::is_x86_feature_detected as has;
@@ -379,7 +376,7 @@ fn main() {
     );
     println!("|---|---|---|---|---|---|---|---|");
     // Leaked so that the rows' closures may hold `'static` slices of them.
-    let buffer: &'static _ = Box::leak(Box::new(common::Aligned::new((256 << 10) + 256)));
+    let buffer: &'static _ = Box::leak(Box::new(Aligned::new((256 << 10) + 256)));
     // Every type's extremes (all ones; i32, i64 and i8 minima; i64 maximum), for the checks.
     let pattern = [
         u64::MAX,
