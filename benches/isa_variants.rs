@@ -1,6 +1,6 @@
 //! Research bench (issue 13): which exact integer kernel is fastest on this CPU, per type.
 //!
-//! Measures, one thread, in L1 (16 KiB) and L2 (256 KiB):
+//! Measures, one thread, in L1 (16 KiB), in L2 (256 KiB) and at the pool's chunk size (1 MiB):
 //! - `lib-avx512` / `lib-avx2`: the library's kernels (`coresum::sum_on`), 4 accumulators;
 //! - the variants below, on zmm (`z-…`, AVX-512) and ymm (`y-…`, AVX2 or AVX-VNNI), with `K`
 //!   accumulators:
@@ -178,6 +178,13 @@ mod variants {
                 })
             }
 
+            /// An all-zero register, outside any `#[target_feature]` function.
+            #[inline(always)]
+            fn zeroed() -> R {
+                // SAFETY: `R` is plain bits; all zeros is a valid value.
+                unsafe { core::mem::zeroed() }
+            }
+
             /// Drains i32 lanes into `total` and zeroes them.
             #[inline(always)]
             fn drain<const K: usize>(acc: &mut [R; K], total: &mut i128) {
@@ -296,11 +303,6 @@ mod variants {
         use _mm512_set1_epi64 as set1;
         use _mm512_setzero_si512 as zero;
         use _mm512_xor_si512 as xor;
-        #[inline(always)]
-        fn zeroed() -> R {
-            // SAFETY: `R` is plain bits; all zeros is a valid value.
-            unsafe { core::mem::zeroed() }
-        }
         #[target_feature(enable = "avx512f,avx512bw")]
         #[inline]
         fn srl32(v: R) -> R {
@@ -334,11 +336,6 @@ mod variants {
         use _mm256_set1_epi64x as set1;
         use _mm256_setzero_si256 as zero;
         use _mm256_xor_si256 as xor;
-        #[inline(always)]
-        fn zeroed() -> R {
-            // SAFETY: `R` is plain bits; all zeros is a valid value.
-            unsafe { core::mem::zeroed() }
-        }
         #[target_feature(enable = "avx2")]
         #[inline]
         fn srl32(v: R) -> R {
@@ -376,7 +373,7 @@ fn main() {
     );
     println!("|---|---|---|---|---|---|---|---|");
     // Leaked so that the rows' closures may hold `'static` slices of them.
-    let buffer: &'static _ = Box::leak(Box::new(Aligned::new((256 << 10) + 256)));
+    let buffer: &'static _ = Box::leak(Box::new(Aligned::new((1 << 20) + 256)));
     // Every type's extremes (all ones; i32, i64 and i8 minima; i64 maximum), for the checks.
     let pattern = [
         u64::MAX,
@@ -385,11 +382,15 @@ fn main() {
         i64::MAX as u64,
         0x8080_8080_8080_8080,
     ];
-    let extremes: &'static [u64] = (0..(256 << 10) / 8)
+    let extremes: &'static [u64] = (0..(1 << 20) / 8)
         .map(|i| pattern[i % 5])
         .collect::<Vec<_>>()
         .leak();
-    for (bytes, size) in [(16 << 10, "16KiB"), (256 << 10, "256KiB")] {
+    for (bytes, size) in [
+        (16 << 10, "16KiB"),
+        (256 << 10, "256KiB"),
+        (1 << 20, "1MiB"),
+    ] {
         let words: &'static [u64] = buffer.view(0, bytes / 8);
         let ceiling = native::ceiling::best();
         /// The rows of one type: the library, the variants, std and the ceiling.
