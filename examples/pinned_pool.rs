@@ -8,13 +8,20 @@
 use coresum::{Cores, Pool};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // One worker per physical core the process may use, pinned, named for `top -H` and `perf`.
+    // One worker per physical core the process may use, pinned (where the OS allows: macOS does
+    // not, `.pin(true)` would make it an error), named for `top -H` and `perf`.
     let pool = Pool::builder()
         .cores(Cores::Physical)
         .thread_name_prefix("demo-w")
         .build()?;
     for worker in pool.workers() {
-        println!("{} pinned to core {:?}", worker.name, worker.core);
+        match (worker.core, worker.pinned) {
+            (Some(core), true) => println!("{} pinned to core {core}", worker.name),
+            (Some(core), false) => {
+                println!("{} unpinned (the OS refused core {core})", worker.name)
+            }
+            (None, _) => println!("{} unpinned", worker.name),
+        }
     }
 
     let data: Vec<i16> = (0..50_000_000)
@@ -28,9 +35,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("threads(0):    {e}");
     }
 
-    // The process-wide pool behind `coresum::sum`, shaped by CORESUM_THREADS / CORESUM_CORES.
-    if let Some(default) = coresum::default_pool() {
-        println!("default pool:  {} workers", default.threads());
-    }
+    // The process-wide pool behind `coresum::sum`, configured in code once, before its first use
+    // (here still shaped by CORESUM_THREADS / CORESUM_CORES, through `with_env`).
+    let default = Pool::builder()
+        .with_env()
+        .thread_name_prefix("main-w")
+        .build_global()?;
+    println!("default pool:  {} workers", default.threads());
+    println!("coresum::sum:  {}", coresum::sum(&[1u64 << 63, 1 << 63]));
     Ok(())
 }

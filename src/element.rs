@@ -1,7 +1,8 @@
-//! [`Summable`]: which element types coresum sums, the type each sum is returned in, and how
-//! partial sums of chunks are carried and combined.
+//! [`Summable`]: which element types coresum sums and the type each sum is returned in; [`Mode`]:
+//! how floating-point sums are computed. How chunks are summed and combined is `reduce.rs`.
 
-use crate::kernels::Kernels;
+use crate::arch::Kernels;
+use crate::reduce::{Pass, Reduce};
 use core::fmt::Debug;
 
 /// How floating-point sums are computed. Integer sums are always exact and ignore the mode.
@@ -17,10 +18,6 @@ pub enum Mode {
     Compensated,
     /// Plain SIMD lanes, reassociated; identical across thread counts for a given ISA path.
     Fast,
-}
-
-pub(crate) mod sealed {
-    pub trait Sealed {}
 }
 
 /// An element type coresum can sum exactly.
@@ -43,63 +40,30 @@ pub(crate) mod sealed {
 /// No slice, empty, of length one, at any alignment or of any size, makes a sum panic, read out of
 /// bounds or return anything but the exact mathematical sum. The empty sum is 0.
 ///
-/// The trait is sealed: its kernels are written per type. Its hidden items are how the pool
-/// splits a sum into chunks: each chunk gives a [`Partial`](Summable::Partial), partials are merged
-/// in chunk order, and the last one is finished into the [`Output`](Summable::Output).
-pub trait Summable: sealed::Sealed + Copy + Send + Sync + 'static {
+/// The trait is sealed: its kernels are written per type, and how its chunks are summed, merged
+/// and finished is crate-private (`reduce.rs`).
+pub trait Summable: Reduce + Copy + Send + Sync + 'static {
     /// The result type (see the table above).
     type Output: Copy + Debug + PartialEq + Send + Sync + 'static;
-
-    /// The sum of one chunk, before it is merged with the others.
-    #[doc(hidden)]
-    type Partial: Send + 'static;
-
-    /// Sums one chunk with the kernels of one ISA.
-    #[doc(hidden)]
-    fn partial(kernels: &Kernels, mode: Mode, data: &[Self]) -> Self::Partial;
-
-    /// Sums one chunk exactly, however long it takes: what the caller falls back on where
-    /// [`finish`](Summable::finish) could not decide a float sum's rounding from the fast partials.
-    /// The same as `partial` for integers.
-    #[doc(hidden)]
-    fn strict_partial(kernels: &Kernels, data: &[Self]) -> Self::Partial;
-
-    /// Appends `next`, the partial of the chunk that follows `into`'s chunks.
-    #[doc(hidden)]
-    fn merge(into: &mut Self::Partial, next: Self::Partial);
-
-    /// The result of a whole sum, or `None` where the partials do not decide it (float Exact
-    /// sums whose residual error straddles a rounding boundary): then the sum must be made
-    /// again from [`strict_partial`](Summable::strict_partial)s, which always finish.
-    #[doc(hidden)]
-    fn finish(partial: Self::Partial) -> Option<Self::Output>;
-
-    /// The result of a sum of strict partials, which is always decided.
-    #[doc(hidden)]
-    fn finish_strict(partial: Self::Partial) -> Self::Output;
 }
 
 macro_rules! summable {
     ($($t:ident => $out:ty, via $kernel:ident as $via:ty;)*) => {$(
-        impl sealed::Sealed for $t {}
-
         impl Summable for $t {
             type Output = $out;
+        }
+
+        impl Reduce for $t {
             type Partial = $out;
 
             #[inline]
-            fn partial(kernels: &Kernels, _mode: Mode, data: &[Self]) -> $out {
-                let (ptr, len) = (data.as_ptr().cast::<$via>(), data.len());
+            fn partial(kernels: &Kernels, _pass: Pass, chunk: &[Self]) -> $out {
+                let (ptr, len) = (chunk.as_ptr().cast::<$via>(), chunk.len());
                 // SAFETY: `$t` and `$via` have the same size, alignment and valid bit patterns.
-                let data: &[$via] = unsafe { core::slice::from_raw_parts(ptr, len) };
+                let chunk: &[$via] = unsafe { core::slice::from_raw_parts(ptr, len) };
                 // SAFETY: a `&Kernels` is only handed out by `Kernels::get`, after checking that
                 // the running CPU supports its ISA.
-                unsafe { (kernels.$kernel)(data) }
-            }
-
-            #[inline]
-            fn strict_partial(kernels: &Kernels, data: &[Self]) -> $out {
-                Self::partial(kernels, Mode::Exact, data)
+                unsafe { (kernels.$kernel)(chunk) }
             }
 
             #[inline]
@@ -110,89 +74,43 @@ macro_rules! summable {
             }
 
             #[inline]
-            fn finish(partial: $out) -> Option<$out> {
-                Some(partial)
+            fn finish(total: $out) -> Option<$out> {
+                Some(total)
             }
 
             #[inline]
-            fn finish_strict(partial: $out) -> $out {
-                partial
+            fn round(total: $out) -> $out {
+                total
             }
         }
     )*};
 }
 
 summable! {
-    u8 => u128, via u8 as u8;
-    i8 => i128, via i8 as i8;
-    u16 => u128, via u16 as u16;
-    i16 => i128, via i16 as i16;
-    u32 => u128, via u32 as u32;
-    i32 => i128, via i32 as i32;
-    u64 => u128, via u64 as u64;
-    i64 => i128, via i64 as i64;
+    u8 => u128, via sum_u8 as u8;
+    i8 => i128, via sum_i8 as i8;
+    u16 => u128, via sum_u16 as u16;
+    i16 => i128, via sum_i16 as i16;
+    u32 => u128, via sum_u32 as u32;
+    i32 => i128, via sum_i32 as i32;
+    u64 => u128, via sum_u64 as u64;
+    i64 => i128, via sum_i64 as i64;
 }
 
 #[cfg(target_pointer_width = "64")]
 summable! {
-    usize => u128, via u64 as u64;
-    isize => i128, via i64 as i64;
+    usize => u128, via sum_u64 as u64;
+    isize => i128, via sum_i64 as i64;
 }
 
 #[cfg(target_pointer_width = "32")]
 summable! {
-    usize => u128, via u32 as u32;
-    isize => i128, via i32 as i32;
+    usize => u128, via sum_u32 as u32;
+    isize => i128, via sum_i32 as i32;
 }
 
 #[cfg(target_pointer_width = "16")]
 summable! {
-    usize => u128, via u16 as u16;
-    isize => i128, via i16 as i16;
-}
-
-/// Sums `chunks`, consecutive pieces of one slice, in chunk order: the one place that fixes the
-/// merge order, which reproducibility rests on. Where the fast partials cannot decide the result
-/// (see [`Summable::finish`]), sums the same chunks again with strict partials. The empty sum
-/// where there are no chunks.
-pub(crate) fn sum_chunks<'a, T: Summable, I>(kernels: &Kernels, mode: Mode, chunks: I) -> T::Output
-where
-    I: IntoIterator<Item = &'a [T]>,
-    I::IntoIter: Clone,
-{
-    let chunks = chunks.into_iter();
-    let partials = chunks.clone().map(|chunk| T::partial(kernels, mode, chunk));
-    finish_or_retry::<T>(merge_in_order::<T>(kernels, mode, partials), || {
-        merge_in_order::<T>(
-            kernels,
-            mode,
-            chunks.map(|chunk| T::strict_partial(kernels, chunk)),
-        )
-    })
-}
-
-/// Merges the partials of consecutive chunks, in chunk order; the empty partial where there are
-/// none.
-pub(crate) fn merge_in_order<T: Summable>(
-    kernels: &Kernels,
-    mode: Mode,
-    partials: impl IntoIterator<Item = T::Partial>,
-) -> T::Partial {
-    let mut partials = partials.into_iter();
-    let mut total = partials
-        .next()
-        .unwrap_or_else(|| T::partial(kernels, mode, &[]));
-    for partial in partials {
-        T::merge(&mut total, partial);
-    }
-    total
-}
-
-/// The result of `total`, or, where its partials cannot decide it, of the strict partials
-/// `retry` makes: those carry no error, so they always finish.
-pub(crate) fn finish_or_retry<T: Summable>(
-    total: T::Partial,
-    retry: impl FnOnce() -> T::Partial,
-) -> T::Output {
-    T::finish(total).unwrap_or_else(|| T::finish_strict(retry()))
+    usize => u128, via sum_u16 as u16;
+    isize => i128, via sum_i16 as i16;
 }

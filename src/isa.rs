@@ -1,9 +1,11 @@
-//! Which instruction-set path the kernels run on: detected once, capped by `CORESUM_ISA`, cached.
+//! Which instruction-set path the kernels run on: detected once, capped by `CORESUM_ISA` or by
+//! [`set_isa_cap`], cached.
 //!
 //! The choice is made the first time a sum needs it and never changes afterwards, so every later call
 //! pays one relaxed atomic load. `CORESUM_ISA` can only *lower* the choice (to avoid AVX-512 clock
 //! drops, or to force a path in tests and benchmarks); asking for a path the CPU lacks, or for a name
-//! coresum does not know, prints one warning to stderr and keeps the best path that is allowed.
+//! coresum does not know, keeps the best path that is allowed, logs one warning through the `log`
+//! crate and records it in [`isa_choice`]. The library itself never writes to stderr.
 
 use std::fmt;
 use std::str::FromStr;
@@ -43,29 +45,11 @@ impl Isa {
         }
     }
 
-    /// Whether this path is compiled into this build and supported by the running CPU.
+    /// Whether this path is compiled into this build and supported by the running CPU (the
+    /// capability check of the path's kernel table; free where the build's target features
+    /// already guarantee it).
     pub fn is_available(self) -> bool {
-        let supported = match self {
-            Isa::Scalar => true,
-            #[cfg(coresum_x86)]
-            Isa::Sse2 => cfg!(target_feature = "sse2") || std::is_x86_feature_detected!("sse2"),
-            #[cfg(coresum_x86)]
-            // Every AVX2 CPU made has FMA too; the float kernels use both.
-            Isa::Avx2 => {
-                std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
-            }
-            #[cfg(coresum_x86)]
-            Isa::Avx512 => {
-                std::is_x86_feature_detected!("avx512f")
-                    && std::is_x86_feature_detected!("avx512bw")
-            }
-            #[cfg(coresum_neon)]
-            Isa::Neon => true,
-            #[allow(unreachable_patterns)]
-            _ => false,
-        };
-        // Miri interprets only the portable path.
-        supported && (!cfg!(miri) || self == Isa::Scalar)
+        crate::arch::Kernels::get(self).is_some()
     }
 
     /// Every path this build and CPU can run, from the most portable to the widest.
@@ -85,16 +69,21 @@ impl Isa {
             .unwrap_or(Isa::Scalar)
     }
 
-    /// The widest available path that `cap` allows: the same family (x86 or ARM) and no wider.
-    fn best_at_most(cap: Isa) -> Isa {
-        let candidates: &[Isa] = match cap {
+    /// The paths `cap` allows, widest first: the same family (x86 or ARM) and no wider (Scalar,
+    /// always allowed, is left out).
+    fn candidates(cap: Isa) -> &'static [Isa] {
+        match cap {
             Isa::Scalar => &[],
             Isa::Sse2 => &[Isa::Sse2],
             Isa::Avx2 => &[Isa::Avx2, Isa::Sse2],
             Isa::Avx512 => &[Isa::Avx512, Isa::Avx2, Isa::Sse2],
             Isa::Neon => &[Isa::Neon],
-        };
-        candidates
+        }
+    }
+
+    /// The widest available path that `cap` allows: the same family (x86 or ARM) and no wider.
+    fn best_at_most(cap: Isa) -> Isa {
+        Isa::candidates(cap)
             .iter()
             .copied()
             .find(|isa| isa.is_available())
@@ -175,17 +164,79 @@ impl IsaChoice {
 
 static CHOICE: OnceLock<IsaChoice> = OnceLock::new();
 
-/// The process-wide choice, made on first use from the CPU and `CORESUM_ISA`.
-pub fn isa_choice() -> &'static IsaChoice {
-    CHOICE.get_or_init(|| {
-        let requested = std::env::var(ISA_ENV).ok();
-        let choice = IsaChoice::resolve(requested.as_deref());
-        if let Some(warning) = &choice.warning {
-            eprintln!("coresum: warning: {warning}");
+/// The choice from the CPU, `CORESUM_ISA` and, if given, a cap set in code; its warning logged.
+fn choose(code_cap: Option<Isa>) -> IsaChoice {
+    let requested = std::env::var(ISA_ENV).ok();
+    let mut choice = IsaChoice::resolve(requested.as_deref());
+    if let Some(cap) = code_cap {
+        // Both caps apply: the widest available path that both allow.
+        let allowed_by_env = Isa::candidates(choice.isa);
+        choice.isa = Isa::candidates(cap)
+            .iter()
+            .copied()
+            .find(|isa| isa.is_available() && allowed_by_env.contains(isa))
+            .unwrap_or(Isa::Scalar);
+        if Isa::best_at_most(cap) != cap {
+            let warning = format!("set_isa_cap({cap}): not available on this CPU or build");
+            choice.warning = Some(match choice.warning.take() {
+                Some(env) => format!("{env}; {warning}; using {}", choice.isa),
+                None => format!("{warning}; using {}", choice.isa),
+            });
         }
-        choice
-    })
+    }
+    if let Some(warning) = &choice.warning {
+        log::warn!("coresum: {warning}");
+    }
+    choice
 }
+
+/// The process-wide choice, made on first use from the CPU, `CORESUM_ISA` and [`set_isa_cap`].
+pub fn isa_choice() -> &'static IsaChoice {
+    CHOICE.get_or_init(|| choose(None))
+}
+
+/// Caps the path every sum of this process runs on, as `CORESUM_ISA` does (both apply), before
+/// the first sum or [`isa`] call makes the choice: for programs that embed coresum and cannot set
+/// its environment. Returns the path chosen.
+///
+/// ```
+/// # // Each doc test is a process of its own, so the choice is not made yet.
+/// let isa = coresum::isa::set_isa_cap(coresum::Isa::Sse2).unwrap();
+/// assert!(isa <= coresum::Isa::Sse2);
+/// assert_eq!(coresum::isa(), isa);
+/// assert!(coresum::isa::set_isa_cap(coresum::Isa::Scalar).is_err()); // too late now
+/// ```
+pub fn set_isa_cap(cap: Isa) -> Result<Isa, IsaCapError> {
+    let mut set = false;
+    let choice = CHOICE.get_or_init(|| {
+        set = true;
+        choose(Some(cap))
+    });
+    if set {
+        Ok(choice.isa)
+    } else {
+        Err(IsaCapError { chosen: choice.isa })
+    }
+}
+
+/// [`set_isa_cap`] was called after the process had chosen its path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IsaCapError {
+    /// The path chosen earlier, which stays.
+    pub chosen: Isa,
+}
+
+impl fmt::Display for IsaCapError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the ISA path was already chosen ({}): cap it before the first sum",
+            self.chosen
+        )
+    }
+}
+
+impl std::error::Error for IsaCapError {}
 
 /// The path every sum in this process runs on.
 pub fn isa() -> Isa {

@@ -24,7 +24,8 @@
 //!   [`Mode::Compensated`] and [`Mode::Fast`] trade accuracy for speed. [`ExactSum`] is the exact
 //!   accumulator itself, mergeable and serialisable.
 //! - **Dispatched at run time**: a default build detects SSE2 / AVX2 / AVX-512 (or uses NEON) once,
-//!   and the environment variable `CORESUM_ISA` can cap the choice (see [`isa`](mod@isa)).
+//!   and the environment variable `CORESUM_ISA` or [`isa::set_isa_cap`] can cap the choice (see
+//!   [`isa`](mod@isa)).
 
 #![warn(missing_docs)]
 
@@ -33,22 +34,26 @@ pub mod pool;
 #[cfg(feature = "rayon")]
 pub mod rayon;
 
+mod algo;
+mod arch;
 mod element;
+mod exact_sum;
 mod float;
-mod kernels;
 mod plan;
+mod reduce;
 #[cfg(test)]
 mod tail_tests;
 
 pub use element::{Mode, Summable};
-pub use float::{DecodeError, ExactSum};
+pub use exact_sum::{DecodeError, ExactSum};
 pub use isa::{Isa, isa};
 pub use pool::{Cores, Owner, Pool, PoolBuilder, PoolError, SumError, SumTask, default_pool};
 
 use std::fmt;
 
 /// The exact sum of `data`, on the best available ISA path and, for inputs of
-/// [`pool::DEFAULT_INLINE_BYTES`] or more, on the [default pool](default_pool).
+/// [`pool::DEFAULT_INLINE_BYTES`] or more (or as [`PoolBuilder::build_global`] configured it), on
+/// the [default pool](default_pool).
 ///
 /// ```
 /// assert_eq!(coresum::sum(&[u64::MAX, u64::MAX]), 2 * u64::MAX as u128);
@@ -62,12 +67,7 @@ pub fn sum<T: Summable>(data: &[T]) -> T::Output {
 /// The sum of `data` in the given [`Mode`] (which only floating-point sums look at).
 #[inline]
 pub fn sum_with<T: Summable>(data: &[T], mode: Mode) -> T::Output {
-    if size_of_val(data) >= pool::DEFAULT_INLINE_BYTES
-        && let Some(pool) = default_pool()
-    {
-        return pool.sum_with(data, mode);
-    }
-    pool::sum_inline(data, mode)
+    pool::sum_on_default(data, mode)
 }
 
 /// The exact sum of `data` on a chosen ISA path, whatever `CORESUM_ISA` says.
@@ -89,16 +89,28 @@ pub fn sum_on_with<T: Summable>(
     data: &[T],
     mode: Mode,
 ) -> Result<T::Output, IsaUnavailable> {
-    kernels::Kernels::get(isa)
-        .map(|kernels| element::sum_chunks(kernels, mode, [data]))
+    arch::Kernels::get(isa)
+        .map(|kernels| reduce::sum_chunks(kernels, mode, [data]))
         .ok_or(IsaUnavailable(isa))
 }
 
-/// The kernel table of `isa`, if available: what the pool hands to [`Summable`]'s hidden chunk
-/// methods. Public only so that tests can split a sum into chunks the way the pool does.
+/// **Not public API**: for coresum's own tests and fuzz targets, which may change it at any time.
+///
+/// [`sum_on_with`], with the slice cut into chunks at `cuts` (element indices, in any order; those
+/// past the end count as the end) whose partials are merged in order, as the pool merges its
+/// chunks; with `error_free_only`, every chunk is summed with the error-free pass that the pool
+/// falls back on where the first pass leaves a float Exact sum's rounding open.
 #[doc(hidden)]
-pub fn chunk_kernels(isa: Isa) -> Option<&'static kernels::Kernels> {
-    kernels::Kernels::get(isa)
+pub fn __sum_at_cuts<T: Summable>(
+    isa: Isa,
+    mode: Mode,
+    data: &[T],
+    cuts: &[usize],
+    error_free_only: bool,
+) -> Result<T::Output, IsaUnavailable> {
+    arch::Kernels::get(isa)
+        .map(|kernels| reduce::sum_at_cuts(kernels, mode, data, cuts, error_free_only))
+        .ok_or(IsaUnavailable(isa))
 }
 
 /// An ISA path that this build or CPU cannot run.

@@ -10,6 +10,7 @@
 //! merged in chunk order, so a result is bit-identical whatever the thread count, which is what
 //! makes the reassociated floating-point modes reproducible.
 
+use crate::pool::cache_bytes;
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -76,38 +77,6 @@ pub(crate) fn chunk_bytes() -> usize {
     })
 }
 
-/// The size of the level-`level` data or unified cache of CPU 0, from sysfs (Linux).
-pub(crate) fn cache_bytes(level: u32) -> Option<usize> {
-    let dir = std::fs::read_dir("/sys/devices/system/cpu/cpu0/cache").ok()?;
-    dir.flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with("index"))
-        .find_map(|entry| {
-            let read = |name: &str| std::fs::read_to_string(entry.path().join(name)).ok();
-            let this_level: u32 = read("level")?.trim().parse().ok()?;
-            let kind = read("type")?;
-            if this_level != level || kind.trim() == "Instruction" {
-                return None;
-            }
-            parse_size(read("size")?.trim())
-        })
-}
-
-/// Parses sysfs sizes such as `512K`, `32M` or `1024`.
-fn parse_size(text: &str) -> Option<usize> {
-    let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
-        Some((at, _)) => text.split_at(at),
-        None => (text, ""),
-    };
-    let scale = match unit {
-        "" => 1,
-        "K" => 1 << 10,
-        "M" => 1 << 20,
-        "G" => 1 << 30,
-        _ => return None,
-    };
-    digits.parse::<usize>().ok()?.checked_mul(scale)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,11 +137,7 @@ mod tests {
     }
 
     #[test]
-    fn sizes_parse() {
-        assert_eq!(parse_size("512K"), Some(512 << 10));
-        assert_eq!(parse_size("32M"), Some(32 << 20));
-        assert_eq!(parse_size("1024"), Some(1024));
-        assert_eq!(parse_size("12Q"), None);
+    fn chunk_size_is_on_the_grid() {
         let chunk = chunk_bytes();
         assert!(chunk.is_multiple_of(BOUNDARY) && (64 << 10..=1 << 20).contains(&chunk));
     }

@@ -11,10 +11,12 @@
 //! in chunk order and merged sequentially, so results equal the pool's bit for bit (rayon's own
 //! `reduce` would merge in a tree shaped by work stealing).
 
-use crate::element::{Mode, Summable, finish_or_retry, merge_in_order};
-use crate::kernels::Kernels;
+use crate::arch::Kernels;
+use crate::element::{Mode, Summable};
 use crate::plan::{ChunkPlan, chunk_bytes};
+use crate::reduce;
 use ::rayon::prelude::*;
+use core::convert::Infallible;
 
 /// The exact sum of `data` on the current rayon pool (the global one, or the one whose
 /// `install` this runs in).
@@ -26,15 +28,18 @@ pub fn sum<T: Summable>(data: &[T]) -> T::Output {
 pub fn sum_with<T: Summable>(data: &[T], mode: Mode) -> T::Output {
     let kernels = Kernels::active();
     let plan = ChunkPlan::new(data, chunk_bytes());
-    let partials = |strict: bool| -> Vec<T::Partial> {
-        (0..plan.count())
-            .into_par_iter()
-            .map(|i| match strict {
-                false => T::partial(kernels, mode, &data[plan.range(i)]),
-                true => T::strict_partial(kernels, &data[plan.range(i)]),
-            })
-            .collect()
-    };
-    let total = merge_in_order::<T>(kernels, mode, partials(false));
-    finish_or_retry::<T>(total, || merge_in_order::<T>(kernels, mode, partials(true)))
+    let partials: Vec<T::Partial> = (0..plan.count())
+        .into_par_iter()
+        .map(|i| reduce::partial(kernels, mode, &data[plan.range(i)]))
+        .collect();
+    // Where the first pass leaves a float Exact sum's rounding open, the chunks are summed again
+    // with the error-free pass, on this thread (as the pool does).
+    let chunks = (0..plan.count()).map(|i| &data[plan.range(i)]);
+    let Ok(total) = reduce::finish(
+        kernels,
+        mode,
+        partials.into_iter().map(Ok::<_, Infallible>),
+        chunks,
+    );
+    total
 }

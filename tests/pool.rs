@@ -129,6 +129,10 @@ fn workers_are_pinned_to_the_distinct_cores_they_report() {
         .inline_bytes(0)
         .build()
         .unwrap();
+    assert!(
+        pool.workers().iter().all(|w| w.pinned),
+        "the OS refused a pin"
+    );
     let cores: Vec<usize> = pool.workers().iter().map(|w| w.core.unwrap()).collect();
     let mut distinct = cores.clone();
     distinct.dedup();
@@ -237,6 +241,7 @@ fn results_are_identical_for_every_thread_count() {
             .inline_bytes(0)
             .build()
             .unwrap();
+        assert!(pool.workers().iter().all(|w| w.core.is_none() && !w.pinned));
         assert_eq!(pool.sum(&data), expected, "{threads} threads");
         assert_eq!(
             pool.sum(&data[3..]),

@@ -1,7 +1,27 @@
 //! `CORESUM_THREADS` and `CORESUM_CORES` shape pools built `with_env` (the default pool), and bad
-//! values are errors, not panics. Its own binary: it changes the process environment.
+//! values are errors, not panics. Its own binary: it changes the process environment (and installs
+//! a logger).
 
 use coresum::{Pool, PoolError};
+use std::sync::Mutex;
+
+/// Records what the library logs.
+struct Recorder(Mutex<Vec<String>>);
+
+impl log::Log for Recorder {
+    fn enabled(&self, _: &log::Metadata) -> bool {
+        true
+    }
+
+    fn log(&self, record: &log::Record) {
+        let line = format!("{} {}", record.level(), record.args());
+        self.0.lock().unwrap().push(line);
+    }
+
+    fn flush(&self) {}
+}
+
+static LOGGED: Recorder = Recorder(Mutex::new(Vec::new()));
 
 fn set(var: &str, value: Option<&str>) {
     // SAFETY: this binary's only test runs on one thread and no other thread reads the
@@ -58,10 +78,29 @@ fn environment_overrides() {
         Err(PoolError::CoreNotAllowed { .. })
     ));
 
-    // The default pool, misconfigured, warns and sums inline: still exact, never a panic.
+    // The default pool, misconfigured, sums inline: still exact, never a panic. It writes
+    // nothing to stderr but logs one warning, and the reason stays queryable.
+    log::set_logger(&LOGGED).unwrap();
+    log::set_max_level(log::LevelFilter::Trace);
     set("CORESUM_CORES", None);
     set("CORESUM_THREADS", Some("0"));
     let data = vec![1u32; 1 << 20];
     assert_eq!(coresum::sum(&data), 1 << 20);
     assert!(coresum::default_pool().is_none());
+    assert!(matches!(
+        coresum::pool::default_pool_error(),
+        Some(PoolError::NoThreads)
+    ));
+    let logged = LOGGED.0.lock().unwrap().clone();
+    assert_eq!(logged.len(), 1, "{logged:?}");
+    assert!(
+        logged[0].starts_with("WARN coresum: default pool not started"),
+        "{logged:?}"
+    );
+
+    // Tried and failed counts as built: the sums so far ran inline on that decision.
+    assert!(matches!(
+        Pool::builder().threads(1).build_global(),
+        Err(PoolError::GlobalAlreadyBuilt)
+    ));
 }

@@ -7,8 +7,8 @@
 //! rest are the elements, in native byte order (a trailing partial element is dropped).
 //!
 //! Checked: `coresum::sum`, every available ISA path in every mode, the chunking merged in order
-//! (as the pool merges its chunks; also with the strict partials the pool falls back on where the
-//! fast ones leave an Exact rounding undecided), and a 2-thread pool that sends even the smallest sum to its
+//! (as the pool merges its chunks; also with the error-free pass the pool falls back on where the
+//! first pass leaves an Exact rounding undecided), and a 2-thread pool that sends even the smallest sum to its
 //! workers. Integers and `Mode::Exact` must be exact and bit-identical everywhere;
 //! `Mode::Compensated` and `Mode::Fast` must not panic, must give NaN exactly when the exact sum is
 //! NaN (unless, in Fast, the finite terms could overflow on their own: IEEE allows inf - inf), and
@@ -17,7 +17,7 @@
 
 #![no_main]
 
-use coresum::{Isa, Mode, Summable, chunk_kernels, sum_on_with};
+use coresum::{Isa, Mode, Summable, sum_on_with};
 use coresum_fuzz::reference::{canon, reference};
 use coresum_fuzz::{Placed, Visit, check_rounded, pool, visit};
 use libfuzzer_sys::fuzz_target;
@@ -67,25 +67,22 @@ impl Case<'_> {
     }
 
     /// `data` split into chunks of `cut_every` elements on `isa`, merged in order as the pool
-    /// does (with these cuts instead of its grid): the fast partials, or where they cannot decide
-    /// the result, the strict ones.
+    /// does (with these cuts instead of its grid): the first pass, or where it cannot decide the
+    /// result, the error-free one.
     fn chunked<T: Summable>(&self, isa: Isa, data: &[T], mode: Mode) -> T::Output {
-        let kernels = chunk_kernels(isa).expect("an available ISA");
-        let mut total = T::partial(kernels, mode, &data[..0]);
-        for chunk in data.chunks(self.step(data)) {
-            T::merge(&mut total, T::partial(kernels, mode, chunk));
-        }
-        T::finish(total).unwrap_or_else(|| self.strict(isa, data))
+        coresum::__sum_at_cuts(isa, mode, data, &self.cuts(data), false).expect("an available ISA")
     }
 
-    /// The same chunks summed with the strict partials only (always decided).
-    fn strict<T: Summable>(&self, isa: Isa, data: &[T]) -> T::Output {
-        let kernels = chunk_kernels(isa).expect("an available ISA");
-        let mut total = T::strict_partial(kernels, &data[..0]);
-        for chunk in data.chunks(self.step(data)) {
-            T::merge(&mut total, T::strict_partial(kernels, chunk));
-        }
-        T::finish_strict(total)
+    /// The same chunks summed with the error-free pass only (always decided).
+    fn error_free<T: Summable>(&self, isa: Isa, data: &[T]) -> T::Output {
+        coresum::__sum_at_cuts(isa, Mode::Exact, data, &self.cuts(data), true)
+            .expect("an available ISA")
+    }
+
+    /// Where the chunks of `cut_every` elements end (the last one's end, `data.len()`, implied).
+    fn cuts<T>(&self, data: &[T]) -> Vec<usize> {
+        let step = self.step(data);
+        (step..data.len()).step_by(step).collect()
     }
 
     fn step<T>(&self, data: &[T]) -> usize {
@@ -108,7 +105,7 @@ impl Visit for Case<'_> {
                 );
             }
             assert_eq!(out(self.chunked(isa, data, Mode::Exact)), expected, "{isa}");
-            assert_eq!(out(self.strict(isa, data)), expected, "strict on {isa}");
+            assert_eq!(out(self.error_free(isa, data)), expected, "error-free on {isa}");
         }
         assert_eq!(out(pool().sum(data)), expected);
     }
@@ -131,8 +128,8 @@ impl Visit for Case<'_> {
             assert_eq!(canon(got), canon(exact), "{isa}: {terms:?}");
             let split = self.chunked(isa, data, Mode::Exact);
             assert_eq!(canon(split), canon(exact), "chunked on {isa}: {terms:?}");
-            let strict = self.strict(isa, data);
-            assert_eq!(canon(strict), canon(exact), "strict on {isa}: {terms:?}");
+            let error_free = self.error_free(isa, data);
+            assert_eq!(canon(error_free), canon(exact), "error-free on {isa}: {terms:?}");
             for mode in [Mode::Compensated, Mode::Fast] {
                 check_rounded(mode, sum_on_with(isa, data, mode).unwrap(), exact, &terms);
             }

@@ -1,9 +1,10 @@
 //! The bounded, core-pinned worker pool, and the blocking and asynchronous sums that run on it.
 //!
 //! A [`Pool`] owns a fixed number of worker threads, started once, named `<prefix><index>` and each
-//! pinned to its own core. Every sum, blocking or asynchronous, becomes one job in a FIFO queue;
-//! however many are requested at once, only the pool's workers run them (the callers of blocking
-//! sums wait, they do not compute), so the thread count is bounded by construction.
+//! pinned to its own core where the OS allows it. Every sum, blocking or asynchronous, becomes one
+//! job in a FIFO queue; however many are requested at once, only the pool's workers run them (the
+//! callers of blocking sums wait, they do not compute), so the thread count is bounded by
+//! construction.
 //!
 //! - Small inputs (below [`Pool::inline_bytes`] for blocking sums, [`ASYNC_INLINE_BYTES`] for
 //!   asynchronous ones) are summed inline on the calling thread: waking a worker costs more than
@@ -22,157 +23,66 @@
 //! `par_iter().sum()` pays that on every call. This pool's fork-join round trip is a queue push
 //! and a notify; see `docs/PERFORMANCE.md` for the measured comparison. To run coresum's plan and
 //! kernels on an existing rayon pool instead, see [`crate::rayon`] (feature `rayon`).
+//!
+//! # Where things are
+//!
+//! | file | what |
+//! |---|---|
+//! | `builder.rs` | [`PoolBuilder`], [`Cores`], the environment overrides, where each worker goes |
+//! | `error.rs` | [`PoolError`], [`SumError`] |
+//! | `registry.rs` | the queue, sleeping and waking workers, shutdown, starting the workers |
+//! | `worker.rs` | a worker thread's body and loop |
+//! | `latch.rs` | how a job's result reaches a blocked thread or a future (memory ordering) |
+//! | `job.rs` | the job traits and [`Owner`]; job kinds in `sum_job.rs` and `broadcast.rs` |
+//! | `inline.rs` | the inline thresholds and the sum on the calling thread |
+//! | `task.rs` | [`SumTask`], the future of an asynchronous sum |
+//! | `global.rs` | the default pool |
+//! | `topology.rs` | cores, caches and pinning, as the OS reports them |
+//! | `sync.rs` | std's primitives, or loom's under `--cfg loom` (`loom_tests.rs`) |
 
+mod broadcast;
+mod builder;
+mod error;
+mod global;
+mod inline;
 mod job;
+mod latch;
 #[cfg(all(test, loom))]
 mod loom_tests;
+mod registry;
+mod sum_job;
 mod sync;
 mod task;
 mod topology;
 mod worker;
 
-pub use job::{Owner, SumError};
+pub use builder::{Cores, PoolBuilder};
+pub use error::{PoolError, SumError};
+pub use global::{default_pool, default_pool_error};
+pub use inline::{ASYNC_INLINE_BYTES, DEFAULT_INLINE_BYTES};
+pub use job::Owner;
+pub use registry::DEFAULT_SPIN;
 pub use task::SumTask;
-pub use topology::{allowed_cores, parse_core_list, physical_cores};
+pub use topology::{allowed_cores, cache_bytes, parse_core_list, physical_cores};
 
-/// The size in bytes of the level-`level` data (or unified) cache of CPU 0, if the OS says.
-pub fn cache_bytes(level: u32) -> Option<usize> {
-    crate::plan::cache_bytes(level)
-}
+pub(crate) use global::sum_on_default;
+pub(crate) use inline::sum_inline;
 
-use crate::element::{Mode, Summable, sum_chunks};
-use crate::kernels::Kernels;
-use crate::plan::{ChunkPlan, chunk_bytes};
-use job::{Broadcast, Control, SumJob, panic_message};
+use crate::arch::Kernels;
+use crate::element::{Mode, Summable};
+use crate::plan::chunk_bytes;
+use broadcast::Broadcast;
+use builder::Placement;
+use error::panic_message;
+use job::Control;
+use registry::Registry;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
-use sync::{mpsc, thread};
-use worker::{Shared, in_worker};
-
-/// Blocking sums of fewer bytes than this run on the calling thread by default. Measured
-/// (`cargo bench --bench pool -- threshold`, docs/PERFORMANCE.md): below it, handing the work to
-/// the workers and waiting for them took longer than the single-threaded kernel on the
-/// development machine. Machines with more cores and faster wake-ups gain from a lower value:
-/// see [`PoolBuilder::inline_bytes`].
-pub const DEFAULT_INLINE_BYTES: usize = 4 << 20;
-
-/// Asynchronous sums of fewer bytes than this (or than the pool's inline threshold, if lower) run
-/// inside `sum_async`: about a microsecond of work, less than queueing a task costs. Larger ones
-/// always go to the workers, so an executor thread never computes a long sum.
-pub const ASYNC_INLINE_BYTES: usize = 64 << 10;
-
-/// How long an idle worker spins before sleeping, by default.
-pub const DEFAULT_SPIN: Duration = Duration::from_micros(100);
-
-/// How long a thread blocked on a sum polls for the result before it sleeps.
-const WAIT_SPIN: Duration = Duration::from_micros(50);
-
-/// Linux keeps 15 bytes of a thread's name.
-const MAX_THREAD_NAME: usize = 15;
-
-/// Which cores the workers may be placed on.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Cores {
-    /// Every core the process may run on (its affinity mask, as a new thread sees it: a caller
-    /// that pinned its own thread to one core before building the pool gets that core only).
-    #[default]
-    Allowed,
-    /// One logical CPU per physical core among the allowed ones (no two SMT siblings).
-    Physical,
-    /// Exactly these cores, each of which must be allowed.
-    List(Vec<usize>),
-}
-
-/// Why a pool could not be built.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum PoolError {
-    /// A pool needs at least one thread.
-    NoThreads,
-    /// No core is available to place workers on.
-    NoCores,
-    /// A requested core is not in the process's affinity mask.
-    CoreNotAllowed {
-        /// The core asked for.
-        core: usize,
-        /// The cores the process may run on.
-        allowed: Vec<usize>,
-    },
-    /// More pinned workers than cores, without [`PoolBuilder::oversubscribe`].
-    TooManyThreads {
-        /// Workers asked for.
-        threads: usize,
-        /// Cores available to pin them to.
-        cores: usize,
-    },
-    /// The OS refused to pin a worker to its core.
-    PinFailed {
-        /// The worker's index.
-        worker: usize,
-        /// The core it was to run on.
-        core: usize,
-    },
-    /// A worker name (`prefix` + index) would exceed the 15 bytes Linux keeps.
-    NameTooLong(String),
-    /// `CORESUM_THREADS` or `CORESUM_CORES` holds something unusable.
-    InvalidEnv {
-        /// The variable.
-        var: &'static str,
-        /// Its value.
-        value: String,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// A worker thread could not be started.
-    Spawn(std::io::Error),
-    /// A sum failed (see [`SumError`]).
-    Sum(SumError),
-}
-
-impl fmt::Display for PoolError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PoolError::NoThreads => f.write_str("a pool needs at least one thread (got 0)"),
-            PoolError::NoCores => f.write_str("no core is available to run workers on"),
-            PoolError::CoreNotAllowed { core, allowed } => {
-                write!(
-                    f,
-                    "core {core} is not allowed for this process (allowed: {allowed:?})"
-                )
-            }
-            PoolError::TooManyThreads { threads, cores } => write!(
-                f,
-                "{threads} pinned workers need {threads} cores but only {cores} are available \
-                 (allow oversubscription, lower the thread count or turn pinning off)"
-            ),
-            PoolError::PinFailed { worker, core } => {
-                write!(f, "the OS refused to pin worker {worker} to core {core}")
-            }
-            PoolError::NameTooLong(name) => write!(
-                f,
-                "worker name {name:?} is longer than the {MAX_THREAD_NAME} bytes Linux keeps"
-            ),
-            PoolError::InvalidEnv { var, value, reason } => {
-                write!(f, "{var}={value:?}: {reason}")
-            }
-            PoolError::Spawn(e) => write!(f, "could not start a worker thread: {e}"),
-            PoolError::Sum(e) => e.fmt(f),
-        }
-    }
-}
-
-impl std::error::Error for PoolError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            PoolError::Spawn(e) => Some(e),
-            PoolError::Sum(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+use sum_job::{Borrowed, SumJob};
+use sync::thread;
+use worker::in_worker;
 
 /// One worker, as the pool started it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -181,126 +91,15 @@ pub struct WorkerInfo {
     pub index: usize,
     /// Its thread name.
     pub name: String,
-    /// The core it is pinned to, or `None` when pinning is off.
+    /// The core the pool placed it on: the one it is pinned to if [`pinned`](Self::pinned), the
+    /// one the OS refused to pin it to if not. `None` when pinning is off or the OS names no cores.
     pub core: Option<usize>,
+    /// Whether the OS keeps it on [`core`](Self::core). `false` with a core only in a pool that
+    /// did not require pinning ([`PoolBuilder::pin`]), on an OS that refused it (macOS, for one).
+    pub pinned: bool,
 }
 
-/// Configures a [`Pool`]. Start from [`Pool::builder`].
-#[derive(Clone, Debug)]
-pub struct PoolBuilder {
-    threads: Option<usize>,
-    cores: Cores,
-    pin: bool,
-    oversubscribe: bool,
-    prefix: String,
-    spin: Duration,
-    inline_bytes: usize,
-    use_env: bool,
-}
-
-impl PoolBuilder {
-    /// The number of workers. Default: one per available core, bounded by the CPU quota that
-    /// `std::thread::available_parallelism` reports.
-    pub fn threads(mut self, threads: usize) -> Self {
-        self.threads = Some(threads);
-        self
-    }
-
-    /// Which cores to place workers on. Default: [`Cores::Allowed`].
-    pub fn cores(mut self, cores: Cores) -> Self {
-        self.cores = cores;
-        self
-    }
-
-    /// Pin each worker to one core (default: on). A pin the OS refuses fails [`build`](Self::build).
-    pub fn pin(mut self, pin: bool) -> Self {
-        self.pin = pin;
-        self
-    }
-
-    /// Allow more pinned workers than cores; workers then share cores round-robin.
-    pub fn oversubscribe(mut self, allow: bool) -> Self {
-        self.oversubscribe = allow;
-        self
-    }
-
-    /// Worker names are `prefix` + index (default `coresum-w`, so `coresum-w3`), at most 15 bytes.
-    pub fn thread_name_prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.prefix = prefix.into();
-        self
-    }
-
-    /// How long an idle worker spins before it sleeps (default [`DEFAULT_SPIN`]). Longer keeps
-    /// dispatch at about a microsecond for bursty callers; zero sleeps at once.
-    pub fn spin(mut self, spin: Duration) -> Self {
-        self.spin = spin;
-        self
-    }
-
-    /// Blocking sums below this many bytes run on the calling thread (default
-    /// [`DEFAULT_INLINE_BYTES`]); 0 sends every non-empty sum to the workers. Asynchronous sums
-    /// use the lower of this and [`ASYNC_INLINE_BYTES`].
-    pub fn inline_bytes(mut self, bytes: usize) -> Self {
-        self.inline_bytes = bytes;
-        self
-    }
-
-    /// Let `CORESUM_THREADS` and `CORESUM_CORES` (a list such as `0-3,8`) override the thread
-    /// count and the cores, as the default pool does.
-    pub fn with_env(mut self) -> Self {
-        self.use_env = true;
-        self
-    }
-
-    /// Starts the workers, pins them, and waits until every one is ready.
-    pub fn build(mut self) -> Result<Pool, PoolError> {
-        if self.use_env {
-            let (threads, cores) = topology::env_overrides()?;
-            self.threads = threads.or(self.threads);
-            if let Some(cores) = cores {
-                self.cores = Cores::List(cores);
-            }
-        }
-        let allowed = topology::allowed_cores();
-        let cores = match &self.cores {
-            Cores::Allowed => allowed.clone(),
-            Cores::Physical => topology::physical_cores(&allowed),
-            Cores::List(list) => {
-                if let Some(&core) = list.iter().find(|c| !allowed.contains(c)) {
-                    return Err(PoolError::CoreNotAllowed { core, allowed });
-                }
-                list.clone()
-            }
-        };
-        if cores.is_empty() && (self.pin || self.threads.is_none()) {
-            return Err(PoolError::NoCores);
-        }
-        let quota = std::thread::available_parallelism().map_or(usize::MAX, |n| n.get());
-        let threads = self.threads.unwrap_or_else(|| cores.len().min(quota));
-        if threads == 0 {
-            return Err(PoolError::NoThreads);
-        }
-        if self.pin && threads > cores.len() && !self.oversubscribe {
-            return Err(PoolError::TooManyThreads {
-                threads,
-                cores: cores.len(),
-            });
-        }
-        let workers: Vec<WorkerInfo> = (0..threads)
-            .map(|index| WorkerInfo {
-                index,
-                name: format!("{}{index}", self.prefix),
-                core: self.pin.then(|| cores[index % cores.len()]),
-            })
-            .collect();
-        if let Some(long) = workers.iter().find(|w| w.name.len() > MAX_THREAD_NAME) {
-            return Err(PoolError::NameTooLong(long.name.clone()));
-        }
-        Pool::start(workers, self.spin, self.inline_bytes)
-    }
-}
-
-/// A fixed set of worker threads, each pinned to one core, that run sums.
+/// A fixed set of worker threads, each pinned to one core where the OS allows, that run sums.
 ///
 /// ```
 /// use coresum::Pool;
@@ -325,74 +124,31 @@ impl PoolBuilder {
 /// task.wait();
 /// ```
 pub struct Pool {
-    shared: Arc<Shared>,
+    registry: Arc<Registry>,
     workers: Vec<WorkerInfo>,
     handles: Vec<thread::JoinHandle<()>>,
     inline_bytes: usize,
 }
 
 impl Pool {
-    /// A builder with the defaults: one pinned worker per allowed core.
+    /// A builder with the defaults: one worker per allowed core, pinned to it where the OS
+    /// allows.
     pub fn builder() -> PoolBuilder {
-        PoolBuilder {
-            threads: None,
-            cores: Cores::Allowed,
-            pin: true,
-            oversubscribe: false,
-            prefix: "coresum-w".into(),
-            spin: DEFAULT_SPIN,
-            inline_bytes: DEFAULT_INLINE_BYTES,
-            use_env: false,
-        }
+        PoolBuilder::new()
     }
 
     fn start(
-        workers: Vec<WorkerInfo>,
+        mut placement: Placement,
         spin: Duration,
         inline_bytes: usize,
     ) -> Result<Pool, PoolError> {
-        let shared = Arc::new(Shared::new(spin));
-        // The pool exists (and its Drop joins whatever started) before the first spawn, so a
-        // failed start shuts the started workers down.
-        let mut pool = Pool {
-            shared,
-            workers,
-            handles: Vec::new(),
+        let (registry, handles) = Registry::start(&mut placement, spin)?;
+        Ok(Pool {
+            registry,
+            workers: placement.workers,
+            handles,
             inline_bytes,
-        };
-        let (ready_tx, ready_rx) = mpsc::channel::<Result<(), PoolError>>();
-        for info in pool.workers.clone() {
-            let shared = Arc::clone(&pool.shared);
-            let ready = ready_tx.clone();
-            let handle = thread::Builder::new()
-                .name(info.name.clone())
-                .spawn(move || {
-                    let pinned = info.core.is_none_or(|id| {
-                        core_affinity::set_for_current(core_affinity::CoreId { id })
-                    });
-                    if !pinned {
-                        let core = info.core.unwrap_or_default();
-                        let _ = ready.send(Err(PoolError::PinFailed {
-                            worker: info.index,
-                            core,
-                        }));
-                        return;
-                    }
-                    let _ = ready.send(Ok(()));
-                    drop(ready);
-                    shared.run_worker(info.index);
-                })
-                .map_err(PoolError::Spawn)?;
-            pool.handles.push(handle);
-        }
-        drop(ready_tx);
-        for _ in 0..pool.workers.len() {
-            // A worker that died before reporting closes the channel: report it as a failed start.
-            ready_rx.recv().map_err(|_| {
-                PoolError::Spawn(std::io::Error::other("a worker exited during start-up"))
-            })??;
-        }
-        Ok(pool)
+        })
     }
 
     /// The number of workers.
@@ -400,7 +156,7 @@ impl Pool {
         self.workers.len()
     }
 
-    /// The workers, their names and cores.
+    /// The workers: their names, their cores, and whether the OS pinned them there.
     pub fn workers(&self) -> &[WorkerInfo] {
         &self.workers
     }
@@ -431,10 +187,10 @@ impl Pool {
             mode,
             self.threads(),
         ));
-        self.shared.submit(job.clone());
+        self.registry.submit(job.clone());
         // The job reads `data` only in claimed chunks, all of which complete before the result
         // is delivered; `wait` returns only then, so the borrow outlives every read.
-        match job.completion().wait(WAIT_SPIN) {
+        match job.completion().wait() {
             Ok(total) => total,
             // Kernels do not panic, and a borrowed slice cannot change: reaching this is a bug.
             Err(error) => panic!("coresum: {error}"),
@@ -477,8 +233,8 @@ impl Pool {
         }));
         match started {
             Ok(Ok(job)) => {
-                self.shared.submit(job.clone());
-                SumTask::queued(job, &self.shared)
+                self.registry.submit(job.clone());
+                SumTask::queued(job, &self.registry)
             }
             Ok(Err(total)) => SumTask::done(Ok(total)),
             Err(payload) => SumTask::done(Err(SumError::Panicked(panic_message(&*payload)))),
@@ -507,8 +263,8 @@ impl Pool {
         // SAFETY: `task` lives on this stack frame until `wait` below returns, which is after
         // every worker has run it.
         let job = Arc::new(unsafe { Broadcast::new(&task, self.threads()) });
-        self.shared.submit(job.clone());
-        job.completion().wait(WAIT_SPIN)
+        self.registry.submit(job.clone());
+        job.completion().wait()
     }
 
     fn runs_inline(&self, bytes: usize) -> bool {
@@ -518,16 +274,7 @@ impl Pool {
 
 impl Drop for Pool {
     fn drop(&mut self) {
-        self.shared.shut_down();
-        let me = thread::current().id();
-        for handle in self.handles.drain(..) {
-            // A pool dropped by one of its own workers (the last owner of the pool was a job's
-            // data) cannot join that worker, which exits by itself after this job.
-            if handle.thread().id() != me {
-                // A worker cannot panic (jobs catch their panics); nothing to report if one did.
-                let _ = handle.join();
-            }
-        }
+        self.registry.terminate(std::mem::take(&mut self.handles));
     }
 }
 
@@ -538,71 +285,6 @@ impl fmt::Debug for Pool {
             .field("inline_bytes", &self.inline_bytes)
             .field("chunk_bytes", &chunk_bytes())
             .finish()
-    }
-}
-
-/// Sums `data` on the calling thread, on the same chunk grid as the pool (so floating-point
-/// modes give the same bits either way).
-pub(crate) fn sum_inline<T: Summable>(data: &[T], mode: Mode) -> T::Output {
-    let kernels = Kernels::active();
-    let chunk_bytes = chunk_bytes();
-    if size_of_val(data) <= chunk_bytes {
-        // The grid's first chunk runs from the start to one chunk past the first 128-byte
-        // boundary: a slice of at most one chunk is that chunk.
-        return sum_chunks(kernels, mode, [data]);
-    }
-    let plan = ChunkPlan::new(data, chunk_bytes);
-    sum_chunks(
-        kernels,
-        mode,
-        (0..plan.count()).map(|i| &data[plan.range(i)]),
-    )
-}
-
-/// The process-wide pool behind [`crate::sum`]: built on first use with the defaults and the
-/// `CORESUM_THREADS` / `CORESUM_CORES` overrides. `None`, after one warning on stderr, if that
-/// configuration cannot be built; sums then run on the calling thread.
-pub fn default_pool() -> Option<&'static Pool> {
-    static DEFAULT: OnceLock<Option<Pool>> = OnceLock::new();
-    DEFAULT
-        .get_or_init(|| match Pool::builder().with_env().build() {
-            Ok(pool) => Some(pool),
-            Err(error) => {
-                eprintln!("coresum: warning: default pool not started ({error}); summing inline");
-                None
-            }
-        })
-        .as_ref()
-}
-
-/// A borrowed slice with its lifetime erased, for the blocking sum.
-struct Borrowed<T> {
-    ptr: *const T,
-    len: usize,
-}
-
-impl<T> Borrowed<T> {
-    fn new(data: &[T]) -> Self {
-        Borrowed {
-            ptr: data.as_ptr(),
-            len: data.len(),
-        }
-    }
-}
-
-// SAFETY: a `Borrowed` is a shared slice of `Sync` elements (every `Summable` is `Sync`); it is
-// created only by `Pool::sum_with`, which does not return while the job can still read it.
-unsafe impl<T: Sync> Send for Borrowed<T> {}
-// SAFETY: as above; it only hands out shared access.
-unsafe impl<T: Sync> Sync for Borrowed<T> {}
-
-impl<T> std::ops::Deref for Borrowed<T> {
-    type Target = [T];
-
-    fn deref(&self) -> &[T] {
-        // SAFETY: `ptr`/`len` come from a live `&[T]` whose borrow `Pool::sum_with` holds until
-        // the job completes; the job reads it only for chunks claimed before completion.
-        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
     }
 }
 

@@ -42,3 +42,11 @@ pub(crate) fn spin_until(limit: Duration, mut ready: impl FnMut() -> bool) -> bo
     }
     false
 }
+
+/// Locks, ignoring poisoning: no code here panics while holding these locks, and a value left by a
+/// panicking owner is still a valid value.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}

@@ -1,7 +1,8 @@
 //! [`SumTask`]: the handle of an asynchronous sum, a runtime-agnostic future.
 
-use super::job::{Control, SumError};
-use super::worker::Shared;
+use super::error::SumError;
+use super::job::Control;
+use super::registry::Registry;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -25,7 +26,7 @@ enum State<R> {
     Done(Option<Result<R, SumError>>),
     Queued {
         job: Arc<dyn Control<R>>,
-        pool: Weak<Shared>,
+        pool: Weak<Registry>,
     },
 }
 
@@ -36,7 +37,7 @@ impl<R> SumTask<R> {
         }
     }
 
-    pub(crate) fn queued(job: Arc<dyn Control<R>>, pool: &Arc<Shared>) -> Self {
+    pub(crate) fn queued(job: Arc<dyn Control<R>>, pool: &Arc<Registry>) -> Self {
         SumTask {
             state: State::Queued {
                 job,
@@ -65,7 +66,7 @@ impl<R> SumTask<R> {
     pub fn wait(mut self) -> Result<R, SumError> {
         match &mut self.state {
             State::Done(result) => result.take().unwrap_or(Err(SumError::AlreadyTaken)),
-            State::Queued { job, .. } => job.completion().wait(super::WAIT_SPIN),
+            State::Queued { job, .. } => job.completion().wait(),
         }
     }
 }

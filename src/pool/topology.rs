@@ -1,7 +1,27 @@
-//! Which cores the process may use, which of them are distinct physical cores, and how a core list
-//! is written (`CORESUM_CORES=0-3,8`).
+//! What the OS says about the machine: which cores the process may use, which of them are distinct
+//! physical cores, how large the caches are, how a core list is written (`CORESUM_CORES=0-3,8`),
+//! and pinning a thread to a core.
 
-use super::PoolError;
+/// The two questions the pool asks the OS about cores. The pool builder holds one, so that unit
+/// tests can stand in for an OS that refuses to pin or names no core.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Affinity {
+    /// The cores the process may run on ([`allowed_cores`]).
+    pub(crate) allowed: fn() -> Vec<usize>,
+    /// Pins the calling thread to a core; whether the OS did.
+    pub(crate) pin: fn(usize) -> bool,
+}
+
+/// The OS's own answers.
+pub(crate) const OS_AFFINITY: Affinity = Affinity {
+    allowed: allowed_cores,
+    pin: pin_current_thread,
+};
+
+/// Pins the calling thread to `core`; whether the OS did (macOS on Apple silicon, for one, never does).
+fn pin_current_thread(core: usize) -> bool {
+    core_affinity::set_for_current(core_affinity::CoreId { id: core })
+}
 
 /// The cores this process may run on, ascending.
 ///
@@ -69,29 +89,36 @@ pub fn parse_core_list(text: &str) -> Result<Vec<usize>, String> {
     Ok(cores)
 }
 
-/// Reads `CORESUM_THREADS` and `CORESUM_CORES`, if set.
-pub(crate) fn env_overrides() -> Result<(Option<usize>, Option<Vec<usize>>), PoolError> {
-    let invalid = |var: &'static str, value: String, reason: String| PoolError::InvalidEnv {
-        var,
-        value,
-        reason,
+/// The size of the level-`level` data or unified cache of CPU 0, from sysfs (Linux).
+pub fn cache_bytes(level: u32) -> Option<usize> {
+    let dir = std::fs::read_dir("/sys/devices/system/cpu/cpu0/cache").ok()?;
+    dir.flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("index"))
+        .find_map(|entry| {
+            let read = |name: &str| std::fs::read_to_string(entry.path().join(name)).ok();
+            let this_level: u32 = read("level")?.trim().parse().ok()?;
+            let kind = read("type")?;
+            if this_level != level || kind.trim() == "Instruction" {
+                return None;
+            }
+            parse_size(read("size")?.trim())
+        })
+}
+
+/// Parses sysfs sizes such as `512K`, `32M` or `1024`.
+fn parse_size(text: &str) -> Option<usize> {
+    let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((at, _)) => text.split_at(at),
+        None => (text, ""),
     };
-    let threads = match std::env::var("CORESUM_THREADS") {
-        Ok(value) => Some(
-            value
-                .trim()
-                .parse::<usize>()
-                .map_err(|_| invalid("CORESUM_THREADS", value.clone(), "not a number".into()))?,
-        ),
-        Err(_) => None,
+    let scale = match unit {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        _ => return None,
     };
-    let cores = match std::env::var("CORESUM_CORES") {
-        Ok(value) => Some(
-            parse_core_list(&value).map_err(|reason| invalid("CORESUM_CORES", value, reason))?,
-        ),
-        Err(_) => None,
-    };
-    Ok((threads, cores))
+    digits.parse::<usize>().ok()?.checked_mul(scale)
 }
 
 #[cfg(test)]
@@ -105,6 +132,14 @@ mod tests {
         assert!(parse_core_list("3-1").is_err());
         assert!(parse_core_list("a").is_err());
         assert!(parse_core_list("").is_err());
+    }
+
+    #[test]
+    fn sizes_parse() {
+        assert_eq!(parse_size("512K"), Some(512 << 10));
+        assert_eq!(parse_size("32M"), Some(32 << 20));
+        assert_eq!(parse_size("1024"), Some(1024));
+        assert_eq!(parse_size("12Q"), None);
     }
 
     #[test]

@@ -1,0 +1,162 @@
+//! `coresum._coresum`: the Rust half of the Python package `coresum`.
+//!
+//! The Python half (`python/coresum/__init__.py`) builds the awaitable and the
+//! `concurrent.futures.Future` on top of [`task::Task`], whose only link to a pool worker is one
+//! callback, called with the GIL held when the sum is done; everything else is here.
+//!
+//! Locking rule, which is why nothing here can deadlock with the interpreter: a pool worker takes
+//! the GIL only while it holds no lock of the pool (to run a task's callback and to release a
+//! buffer), and a thread holding the GIL never waits for a worker (blocking sums, waits and pool
+//! shutdowns release the GIL first).
+
+mod buffer;
+mod exact;
+mod iterable;
+mod pool;
+mod task;
+
+use coresum::{Mode, Pool};
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// The result of a sum of numbers read by the engine (a buffer), before it becomes a Python object.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Total {
+    Signed(i128),
+    Unsigned(u128),
+    Float(f64),
+}
+
+impl From<i128> for Total {
+    fn from(v: i128) -> Self {
+        Total::Signed(v)
+    }
+}
+
+impl From<u128> for Total {
+    fn from(v: u128) -> Self {
+        Total::Unsigned(v)
+    }
+}
+
+impl From<f64> for Total {
+    fn from(v: f64) -> Self {
+        Total::Float(v)
+    }
+}
+
+impl Total {
+    pub(crate) fn into_py(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        Ok(match self {
+            Total::Signed(v) => v.into_pyobject(py)?.into_any().unbind(),
+            Total::Unsigned(v) => v.into_pyobject(py)?.into_any().unbind(),
+            Total::Float(v) => v.into_pyobject(py)?.into_any().unbind(),
+        })
+    }
+}
+
+/// `"exact"`, `"compensated"` or `"fast"`.
+pub(crate) fn parse_mode(mode: &str) -> PyResult<Mode> {
+    match mode {
+        "exact" => Ok(Mode::Exact),
+        "compensated" => Ok(Mode::Compensated),
+        "fast" => Ok(Mode::Fast),
+        other => Err(PyValueError::new_err(format!(
+            "mode must be 'exact', 'compensated' or 'fast', got {other:?}"
+        ))),
+    }
+}
+
+/// The pool behind `threads=`: `None` is coresum's default pool (one pinned worker per allowed
+/// core, `CORESUM_THREADS` / `CORESUM_CORES` respected); `k` is a process-wide pool of `k` pinned
+/// workers (sharing cores if `k` exceeds them), started on first use and kept for the process's
+/// life, so repeated calls never start threads again. `Ok(None)` where the default pool could not
+/// start (coresum warned on stderr): sums then run on the calling thread.
+pub(crate) fn shared_pool(threads: Option<i64>) -> PyResult<Option<&'static Pool>> {
+    static BY_THREADS: Mutex<Option<HashMap<usize, &'static Pool>>> = Mutex::new(None);
+    let Some(threads) = threads else {
+        return Ok(coresum::default_pool());
+    };
+    let threads = positive_threads(threads)?;
+    let mut pools = BY_THREADS.lock().unwrap_or_else(|e| e.into_inner());
+    let pools = pools.get_or_insert_with(HashMap::new);
+    if let Some(pool) = pools.get(&threads) {
+        return Ok(Some(pool));
+    }
+    let pool = Pool::builder()
+        .threads(threads)
+        .oversubscribe(true)
+        .build()
+        .map_err(pool::pool_error)?;
+    // Leaked on purpose: a shared pool lives as long as the process (see above).
+    let pool: &'static Pool = Box::leak(Box::new(pool));
+    pools.insert(threads, pool);
+    Ok(Some(pool))
+}
+
+/// A thread count from Python: at least 1.
+pub(crate) fn positive_threads(threads: i64) -> PyResult<usize> {
+    usize::try_from(threads)
+        .ok()
+        .filter(|&t| t > 0)
+        .ok_or_else(|| PyValueError::new_err(format!("threads must be at least 1, got {threads}")))
+}
+
+/// A sum that failed inside the pool (a panic caught there): a Python exception, never a crash.
+pub(crate) fn sum_error(error: coresum::SumError) -> PyErr {
+    PyRuntimeError::new_err(format!("coresum: {error}"))
+}
+
+/// `sum(data, *, mode="exact", threads=None)`; see `coresum.sum`.
+#[pyfunction]
+#[pyo3(signature = (data, *, mode = "exact", threads = None))]
+fn sum(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    mode: &str,
+    threads: Option<i64>,
+) -> PyResult<Py<PyAny>> {
+    let mode = parse_mode(mode)?;
+    let pool = shared_pool(threads)?;
+    buffer::sum_any(py, data, mode, pool)
+}
+
+/// `start(data, *, mode="exact", threads=None)`: a [`task::Task`] on a shared pool (`sum_async`).
+#[pyfunction]
+#[pyo3(signature = (data, *, mode = "exact", threads = None))]
+fn start(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    mode: &str,
+    threads: Option<i64>,
+) -> PyResult<task::Task> {
+    let mode = parse_mode(mode)?;
+    let pool = shared_pool(threads)?;
+    task::Task::start(py, data, mode, pool)
+}
+
+/// The ISA path sums run on (`"avx512"`, `"avx2"`, `"sse2"`, `"neon"`, `"scalar"`).
+#[pyfunction]
+fn isa() -> String {
+    coresum::isa().to_string()
+}
+
+/// The workers of the default pool (0 where it could not start and sums run inline).
+#[pyfunction]
+fn default_threads() -> usize {
+    coresum::default_pool().map_or(0, Pool::threads)
+}
+
+#[pymodule]
+fn _coresum(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(sum, m)?)?;
+    m.add_function(wrap_pyfunction!(start, m)?)?;
+    m.add_function(wrap_pyfunction!(isa, m)?)?;
+    m.add_function(wrap_pyfunction!(default_threads, m)?)?;
+    m.add_class::<pool::PyPool>()?;
+    m.add_class::<task::Task>()?;
+    m.add_class::<exact::PyExactSum>()?;
+    Ok(())
+}

@@ -1,0 +1,274 @@
+//! The floating-point kernels, written once over a crate-private [`FloatVector`] trait (a
+//! register of `f64` lanes) and instantiated per ISA by `arch::kernel_table!`. Three passes, named
+//! by what they do:
+//!
+//! - [`fast`] (this file): plain IEEE additions, for [`Mode::Fast`](crate::Mode::Fast);
+//! - [`certified`] (`certified.rs`): an exact accumulator up to a proven error bound, which
+//!   certifies the rounding of most [`Mode::Exact`](crate::Mode::Exact) sums, and is all of
+//!   [`Mode::Compensated`](crate::Mode::Compensated);
+//! - [`error_free`] (`error_free.rs`): error-free extraction levels, for the Exact sums the
+//!   certified pass leaves undecided, and for [`ExactSum::add_slice`](crate::ExactSum::add_slice).
+//!
+//! This file also holds what both exact passes share: the element loads, the block size, the
+//! magnitude keys and the offsets `σ`.
+//!
+//! `f32` inputs are widened to `f64` as they are loaded (exact), so every mode works in `f64`.
+//!
+//! # Fast
+//!
+//! ```text
+//! acc[0..8] = -0.0                       // -0.0 is the identity of IEEE addition
+//! for each group of 8 vectors: acc[k] += v[k]
+//! tree-add acc[0..8], then its lanes in order, then the tail elements in order
+//! ```
+
+mod certified;
+mod error_free;
+
+pub(crate) use certified::certified;
+pub(crate) use error_free::error_free;
+
+/// A SIMD register of `f64` lanes.
+///
+/// Every method is `unsafe` because it may execute instructions of one ISA: the caller must have
+/// checked that the running CPU supports them. Methods are `#[inline(always)]` so that they compile
+/// into the `#[target_feature]` kernel that calls them.
+pub(crate) trait FloatVector: Copy {
+    /// `f64` lanes per register (a power of two, at most 8).
+    const LANES: usize;
+
+    /// Every lane set to `x`.
+    ///
+    /// # Safety
+    /// The CPU must support this ISA (as for every method below).
+    unsafe fn splat(x: f64) -> Self;
+    /// Loads `LANES` `f64`, any alignment.
+    ///
+    /// # Safety
+    /// `ptr` must be valid for reads of `LANES` `f64`; the CPU must support this ISA.
+    unsafe fn load(ptr: *const f64) -> Self;
+    /// Loads `LANES` `f32`, any alignment, and widens them to `f64` (exact).
+    ///
+    /// # Safety
+    /// `ptr` must be valid for reads of `LANES` `f32`; the CPU must support this ISA.
+    unsafe fn load_f32(ptr: *const f32) -> Self;
+    /// Stores all lanes, any alignment.
+    ///
+    /// # Safety
+    /// `ptr` must be valid for writes of `LANES` `f64`; the CPU must support this ISA.
+    unsafe fn store(self, ptr: *mut f64);
+    /// Lane-wise IEEE addition.
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    unsafe fn add(self, other: Self) -> Self;
+    /// Lane-wise IEEE subtraction.
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    unsafe fn sub(self, other: Self) -> Self;
+    /// The same bits as [`sub`](Self::sub), computed where the ISA has fused multiply-add as
+    /// `−(other · one) + self` on the FMA units: `one` must hold 1.0 in every lane, unknown to
+    /// the compiler (see [`opaque_one`]), or it folds the FMA back into a subtraction. Zen cores
+    /// run additions on two pipes and FMAs on two others; kernels bound by floating-point
+    /// additions use both pairs this way. Exact: `x · 1` needs no rounding, so the single
+    /// rounding of the FMA is that of the subtraction (signed zeros and specials included).
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    unsafe fn sub_fused(self, other: Self, one: Self) -> Self;
+    /// Asks for the cache line holding `ptr` to be brought into L1; never faults, so `ptr` may
+    /// point anywhere (it is not dereferenced). A no-op where the ISA has no prefetch hint.
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    #[inline(always)]
+    unsafe fn prefetch(_ptr: *const u8) {}
+    /// Lane-wise IEEE multiplication.
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    unsafe fn mul(self, other: Self) -> Self;
+    /// `keys` updated with the magnitude key of `self`: per 64-bit lane, the bits of `|x|`, and
+    /// `keys` keeps the unsigned maximum *of each 32-bit half separately*. Taken over a block, the
+    /// high half of the largest key holds the largest biased exponent (bits 52..63), the key is 0
+    /// exactly when every element is ±0, and it is at least `0x7ff << 52` exactly when a NaN or an
+    /// infinity is present (their bits are the largest magnitudes).
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    unsafe fn max_key(self, keys: Self) -> Self;
+    /// Wrapping add of the bit patterns of `self` and `other`, as 64-bit integer lanes.
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    unsafe fn add_bits(self, other: Self) -> Self;
+
+    /// The lanes, in order (only the first `LANES` are meaningful).
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    #[inline(always)]
+    unsafe fn lanes(self) -> [f64; 8] {
+        let mut lanes = [0.0; 8];
+        debug_assert!(Self::LANES <= lanes.len());
+        // SAFETY: `lanes` has room for 8 >= LANES values; the caller vouches for the ISA.
+        unsafe { self.store(lanes.as_mut_ptr()) };
+        lanes
+    }
+}
+
+/// An input element type: loaded into `f64` lanes, or widened one at a time.
+pub(crate) trait Element: Copy {
+    /// Loads `V::LANES` elements as `f64`.
+    ///
+    /// # Safety
+    /// `ptr` must be valid for reads of `V::LANES` elements; the CPU must support `V`'s ISA.
+    unsafe fn load<V: FloatVector>(ptr: *const Self) -> V;
+    /// The element as `f64`, exactly.
+    fn widen(self) -> f64;
+}
+
+impl Element for f64 {
+    #[inline(always)]
+    unsafe fn load<V: FloatVector>(ptr: *const f64) -> V {
+        // SAFETY: forwarded from the caller.
+        unsafe { V::load(ptr) }
+    }
+    #[inline(always)]
+    fn widen(self) -> f64 {
+        self
+    }
+}
+
+impl Element for f32 {
+    #[inline(always)]
+    unsafe fn load<V: FloatVector>(ptr: *const f32) -> V {
+        // SAFETY: forwarded from the caller.
+        unsafe { V::load_f32(ptr) }
+    }
+    #[inline(always)]
+    fn widen(self) -> f64 {
+        f64::from(self)
+    }
+}
+
+/// Independent accumulators of the fast sum: enough adds in flight to cover the add latency.
+const FAST_UNROLL: usize = 8;
+/// Independent accumulators per extraction level of the exact sum.
+const EXACT_UNROLL: usize = 4;
+/// Elements per exact block: the residual buffer (16 KiB) stays in L1, and a lane total of one
+/// level (at most `BLOCK / 4` terms below 2^50 units) stays far below 2^63.
+const BLOCK: usize = 2048;
+
+/// Adds `acc[k + w]` into `acc[k]` for halving `w`: a fixed tree, so a fixed result.
+#[inline(always)]
+unsafe fn fold_tree<V: FloatVector, const N: usize>(mut acc: [V; N]) -> V {
+    let mut width = N / 2;
+    while width > 0 {
+        for k in 0..width {
+            // SAFETY: the caller vouches for the ISA.
+            acc[k] = unsafe { acc[k].add(acc[k + width]) };
+        }
+        width /= 2;
+    }
+    acc[0]
+}
+
+/// The sum of `data` in plain IEEE arithmetic, in [`FAST_UNROLL`] vector accumulators.
+///
+/// # Safety
+/// The CPU must support `V`'s ISA.
+#[inline(always)]
+pub(crate) unsafe fn fast<V: FloatVector, E: Element>(data: &[E]) -> f64 {
+    let vectors = data.len() / V::LANES;
+    let ptr = data.as_ptr();
+    // SAFETY: every load reads vector `i < vectors`, inside `data`; the caller vouches for the ISA.
+    unsafe {
+        let mut acc = [V::splat(-0.0); FAST_UNROLL];
+        let mut i = 0;
+        while i + FAST_UNROLL <= vectors {
+            for (k, a) in acc.iter_mut().enumerate() {
+                *a = a.add(E::load(ptr.add((i + k) * V::LANES)));
+            }
+            i += FAST_UNROLL;
+        }
+        for (k, a) in acc.iter_mut().enumerate().take(vectors - i) {
+            *a = a.add(E::load(ptr.add((i + k) * V::LANES)));
+        }
+        let lanes = fold_tree(acc).lanes();
+        let total = lanes[..V::LANES].iter().fold(-0.0, |s, &x| s + x);
+        data[vectors * V::LANES..]
+            .iter()
+            .fold(total, |s, &x| s + x.widen())
+    }
+}
+
+/// 1.0 in every lane, hidden from the optimiser so that [`FloatVector::sub_fused`] stays an FMA.
+///
+/// # Safety
+/// The CPU must support `V`'s ISA.
+#[inline(always)]
+unsafe fn opaque_one<V: FloatVector>() -> V {
+    // SAFETY: the caller vouches for the ISA.
+    unsafe { V::splat(core::hint::black_box(1.0)) }
+}
+
+/// The largest key among the lanes of all accumulators, as bits.
+///
+/// # Safety
+/// The CPU must support `V`'s ISA.
+#[inline(always)]
+unsafe fn largest_key<V: FloatVector>(keys: [V; EXACT_UNROLL]) -> u64 {
+    // SAFETY: the caller vouches for the ISA.
+    unsafe {
+        // A loop, not `reduce`: a closure would be compiled without the caller's target features.
+        let mut key = keys[0];
+        for k in &keys[1..] {
+            key = k.max_key(key);
+        }
+        let lanes = key.lanes();
+        lanes[..V::LANES]
+            .iter()
+            .fold(0, |max, x| max.max(x.to_bits()))
+    }
+}
+
+/// Biased exponent bits of the largest magnitude of `n` whole vectors at `src` (see
+/// [`FloatVector::max_key`]).
+///
+/// # Safety
+/// `src` must be valid for reads of `n * V::LANES` elements; the CPU must support `V`'s ISA.
+#[inline(always)]
+unsafe fn max_key<V: FloatVector, E: Element>(src: *const E, n: usize) -> u64 {
+    // SAFETY: the loads stay inside the `n` vectors; the caller vouches for the ISA.
+    unsafe {
+        let mut keys = [V::splat(0.0); EXACT_UNROLL];
+        let mut i = 0;
+        while i + EXACT_UNROLL <= n {
+            for (k, key) in keys.iter_mut().enumerate() {
+                *key = E::load::<V>(src.add((i + k) * V::LANES)).max_key(*key);
+            }
+            i += EXACT_UNROLL;
+        }
+        for (k, key) in keys.iter_mut().enumerate().take(n - i) {
+            *key = E::load::<V>(src.add((i + k) * V::LANES)).max_key(*key);
+        }
+        largest_key(keys)
+    }
+}
+
+/// `S = M + 2` for a block whose largest magnitude has key `key`: every `|x| < 2^M` with
+/// `M` = biased exponent − 1022 (also right for subnormals, biased 0), so `S >= -1020` and `σ` is
+/// always normal at the bottom.
+#[inline(always)]
+fn sigma_exponent(key: u64) -> i64 {
+    (key >> 52) as i64 - 1020
+}
+
+/// `(σ, unit)` for `-1020 <= s <= 1023` (see [`sigma`]).
+#[inline(always)]
+fn sigma_at(s: i64) -> (f64, u32) {
+    let sigma = f64::from_bits(((s + 1023) as u64) << 52 | 1 << 51);
+    (sigma, (s - 52 + 1074) as u32)
+}

@@ -1,0 +1,408 @@
+//! The widening sum algorithm, written once over a crate-private [`Vector`] trait.
+//!
+//! Every element type is first *biased* to an unsigned value `u = x ^ BIAS` (BIAS flips the sign bit of
+//! signed types, and is 0 for unsigned ones), so that `u = x + 2^(bits-1)` for signed inputs. The
+//! kernels sum the `u`, exactly, in a `u128`; the signed result is that total minus `BIAS * len`.
+//!
+//! ```text
+//! for each block of at most 1 GiB:                 // bounds every lane below; see each fold
+//!     acc[0..4] = 0                                // 4 independent accumulators hide add latency
+//!     for each group of 4 vectors v[k]:
+//!         acc[k] = step(acc[k], v[k])              // widen into 64-bit lanes (the ISA trick)
+//!         every FLUSH_EVERY groups: flush narrow lanes into wider ones
+//!     remaining whole vectors go to acc[0], acc[1], acc[2]
+//!     total += horizontal sum of all lanes, as u128
+//! total += the last partial vector, element by element
+//! ```
+//!
+//! The steps, per input width (`Vector` supplies the instructions):
+//! - 8-bit ([`Bytes`]): sum of absolute differences against zero adds each 8 bytes into a 64-bit
+//!   lane (`psadbw`); a lane gains at most 8 * 255 per vector.
+//! - 16-bit ([`Words`]): multiply-add against ones adds each pair into a signed 32-bit lane
+//!   (`pmaddwd`). The multiply is signed, so the pair is taken as `u - 2^15` each: a pair sum lies in
+//!   `[-2^16, 2^16 - 2]` and 32,767 of them cannot overflow an i32. Before that, the i32 lanes are
+//!   flushed into 64-bit lanes, offset by `2^31` so that they can be zero-extended; the offsets are
+//!   taken off in the total.
+//! - 32- and 64-bit ([`Halves`]): two accumulators per lane, `wrapped += u` (wrapping) and
+//!   `high += u >> 32` (exact). The low halves' total is then `wrapped - (high << 32)` modulo 2^64,
+//!   exact because it is below 2^64; a 64-bit lane holds two 32-bit elements (low and high half,
+//!   weight 1 each) or one 64-bit element (weights 1 and 2^32). Three instructions per vector
+//!   (four for signed types), no compare, no carry chain.
+//!
+//! A 1 GiB block holds at most 2^26 vectors (16 bytes or wider), so each of the four accumulators
+//! takes at most 2^24 of them, each adding less than 2^33 to a lane (or, for the 16-bit fold, to a
+//! lane per flush): no exact lane, and no true low-half total, can reach 2^24 * 2^33 < 2^64 before
+//! the block's total is taken.
+
+use core::mem::size_of;
+
+/// One SIMD register of an instruction set, seen as 64-bit lanes unless an operation says otherwise.
+///
+/// Every method is `unsafe` because it may execute instructions of a particular ISA: the caller
+/// must have checked that the running CPU supports them (the tables in `arch` do).
+/// Methods are `#[inline(always)]` so that they compile into the `#[target_feature]` kernel.
+pub(crate) trait Vector: Copy {
+    /// Bytes in one register.
+    const BYTES: usize;
+
+    /// Loads `BYTES` bytes from `ptr`, any alignment.
+    ///
+    /// # Safety
+    /// `ptr` must be valid for reads of `BYTES` bytes; the CPU must support this ISA.
+    unsafe fn load(ptr: *const u8) -> Self;
+    /// Stores all lanes to `ptr`, any alignment.
+    ///
+    /// # Safety
+    /// `ptr` must be valid for writes of `BYTES` bytes; the CPU must support this ISA.
+    unsafe fn store(self, ptr: *mut u8);
+    /// Every 64-bit lane set to `x`.
+    ///
+    /// # Safety
+    /// The CPU must support this ISA (as for every method below).
+    unsafe fn splat(x: u64) -> Self;
+    /// Bitwise xor.
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    unsafe fn xor(self, other: Self) -> Self;
+    /// Bitwise and.
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    unsafe fn and(self, other: Self) -> Self;
+    /// Wrapping add of 64-bit lanes.
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    unsafe fn add64(self, other: Self) -> Self;
+    /// Wrapping add of 32-bit lanes.
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    unsafe fn add32(self, other: Self) -> Self;
+    /// Logical shift right of each 64-bit lane by 32.
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    unsafe fn shr32(self) -> Self;
+    /// Each 64-bit lane becomes the sum of its eight bytes, taken as unsigned.
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    unsafe fn sum_bytes(self) -> Self;
+    /// Each 32-bit lane becomes the sum of its two 16-bit halves, taken as signed.
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    unsafe fn sum_i16_pairs(self) -> Self;
+    /// The sum of all 64-bit lanes, exact.
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    #[inline(always)]
+    unsafe fn lane_total(self) -> u128 {
+        // SAFETY: the caller vouches for the ISA.
+        unsafe { self.lanes() }.iter().map(|&x| u128::from(x)).sum()
+    }
+
+    /// The 64-bit lanes, lowest first (`BYTES / 8` of them, then zeros).
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    #[inline(always)]
+    unsafe fn lanes(self) -> [u64; 8] {
+        let mut lanes = [0u64; 8];
+        debug_assert!(Self::BYTES <= size_of::<[u64; 8]>());
+        // SAFETY: `lanes` is 64 bytes, no register is wider; the caller vouches for the ISA.
+        unsafe { self.store(lanes.as_mut_ptr().cast()) };
+        lanes
+    }
+}
+
+/// A per-width accumulation strategy: how a vector of biased elements is folded into lanes.
+pub(crate) trait Fold<V: Vector> {
+    /// Vectors one accumulator may take between two [`Fold::flush`] calls.
+    const FLUSH_EVERY: usize = usize::MAX;
+    /// Fresh, empty accumulators.
+    ///
+    /// # Safety
+    /// The CPU must support `V`'s ISA (as for every method below).
+    unsafe fn new() -> Self;
+    /// Adds one vector of raw elements to accumulator `k` (`k < UNROLL`).
+    ///
+    /// # Safety
+    /// The CPU must support `V`'s ISA.
+    unsafe fn step(&mut self, k: usize, v: V);
+    /// Moves narrow lanes into wide ones.
+    ///
+    /// # Safety
+    /// The CPU must support `V`'s ISA.
+    #[inline(always)]
+    unsafe fn flush(&mut self) {}
+    /// The exact sum of the biased elements of the `vectors` vectors taken, after a final flush.
+    ///
+    /// # Safety
+    /// The CPU must support `V`'s ISA.
+    unsafe fn total(self, vectors: usize) -> u128;
+}
+
+/// Independent accumulators per fold.
+const UNROLL: usize = 4;
+/// The most bytes folded before the lanes are reduced into a `u128` (see the module docs).
+const BLOCK_BYTES: usize = 1 << 30;
+
+/// Folds all whole vectors of `bytes`; returns their biased total and how many bytes they cover.
+///
+/// # Safety
+/// The CPU must support `V`'s ISA.
+#[inline(always)]
+unsafe fn fold<V: Vector, F: Fold<V>>(bytes: &[u8]) -> (u128, usize) {
+    let vectors = bytes.len() / V::BYTES;
+    let mut ptr = bytes.as_ptr();
+    let mut total = 0u128;
+    let mut left = vectors;
+    while left > 0 {
+        let block = left.min(BLOCK_BYTES / V::BYTES);
+        left -= block;
+        // SAFETY: `ptr` walks `block` whole vectors, all inside `bytes`; the caller
+        // vouches for the ISA.
+        unsafe {
+            let mut f = F::new();
+            let mut groups = block / UNROLL;
+            while groups > 0 {
+                let round = groups.min(F::FLUSH_EVERY);
+                groups -= round;
+                for _ in 0..round {
+                    for k in 0..UNROLL {
+                        f.step(k, V::load(ptr.add(k * V::BYTES)));
+                    }
+                    ptr = ptr.add(UNROLL * V::BYTES);
+                }
+                f.flush();
+            }
+            for k in 0..block % UNROLL {
+                f.step(k, V::load(ptr));
+                ptr = ptr.add(V::BYTES);
+            }
+            f.flush();
+            total += f.total(block);
+        }
+    }
+    (total, vectors * V::BYTES)
+}
+
+const fn repeat8(x: u8) -> u64 {
+    x as u64 * 0x0101_0101_0101_0101
+}
+const fn repeat16(x: u16) -> u64 {
+    x as u64 * 0x0001_0001_0001_0001
+}
+const fn repeat32(x: u32) -> u64 {
+    x as u64 * 0x0000_0001_0000_0001
+}
+const LOW32: u64 = 0xffff_ffff;
+
+/// 8-bit elements: one byte-sum per 64-bit lane per vector.
+pub(crate) struct Bytes<V, const BIAS: u8> {
+    acc: [V; UNROLL],
+    bias: V,
+}
+
+impl<V: Vector, const BIAS: u8> Fold<V> for Bytes<V, BIAS> {
+    #[inline(always)]
+    unsafe fn new() -> Self {
+        // SAFETY: the caller vouches for the ISA.
+        unsafe {
+            Bytes {
+                acc: [V::splat(0); UNROLL],
+                bias: V::splat(repeat8(BIAS)),
+            }
+        }
+    }
+    #[inline(always)]
+    unsafe fn step(&mut self, k: usize, v: V) {
+        // SAFETY: the caller vouches for the ISA.
+        unsafe { self.acc[k] = self.acc[k].add64(v.xor(self.bias).sum_bytes()) }
+    }
+    #[inline(always)]
+    unsafe fn total(self, _vectors: usize) -> u128 {
+        // Lanes stay below 2^43 (module docs): the accumulators add without overflow.
+        // SAFETY: the caller vouches for the ISA.
+        unsafe { sum_accumulators(self.acc).lane_total() }
+    }
+}
+
+/// The lane-wise sum of the accumulators: one horizontal reduction instead of `UNROLL`.
+///
+/// # Safety
+/// The CPU must support `V`'s ISA.
+#[inline(always)]
+unsafe fn sum_accumulators<V: Vector>(acc: [V; UNROLL]) -> V {
+    // SAFETY: the caller vouches for the ISA.
+    unsafe { acc[0].add64(acc[1]).add64(acc[2].add64(acc[3])) }
+}
+
+/// 16-bit elements: signed pair sums in 32-bit lanes, flushed into 64-bit lanes.
+pub(crate) struct Words<V, const BIAS: u16> {
+    pairs: [V; UNROLL],
+    wide: V,
+    flushes: usize,
+    signed_view: V,
+}
+
+impl<V: Vector, const BIAS: u16> Words<V, BIAS> {
+    /// 32-bit lanes per vector.
+    const LANES32: usize = V::BYTES / 4;
+}
+
+impl<V: Vector, const BIAS: u16> Fold<V> for Words<V, BIAS> {
+    /// |pair sum| <= 2^16, so 32,767 steps keep an i32 lane within +-(2^31 - 2^16).
+    const FLUSH_EVERY: usize = 32_767;
+
+    #[inline(always)]
+    unsafe fn new() -> Self {
+        // SAFETY: the caller vouches for the ISA.
+        unsafe {
+            Words {
+                pairs: [V::splat(0); UNROLL],
+                wide: V::splat(0),
+                flushes: 0,
+                // Turns the raw element into `u - 2^15`, as a signed 16-bit value.
+                signed_view: V::splat(repeat16(BIAS ^ 0x8000)),
+            }
+        }
+    }
+    #[inline(always)]
+    unsafe fn step(&mut self, k: usize, v: V) {
+        // SAFETY: the caller vouches for the ISA.
+        unsafe {
+            let pairs = v.xor(self.signed_view).sum_i16_pairs();
+            self.pairs[k] = self.pairs[k].add32(pairs);
+        }
+    }
+    #[inline(always)]
+    unsafe fn flush(&mut self) {
+        // SAFETY: the caller vouches for the ISA.
+        unsafe {
+            let offset = V::splat(repeat32(1 << 31));
+            let low = V::splat(LOW32);
+            for pairs in &mut self.pairs {
+                // i32 + 2^31 is its value as u32 in [0, 2^32): zero-extend both halves.
+                let shifted = pairs.xor(offset);
+                self.wide = self.wide.add64(shifted.and(low)).add64(shifted.shr32());
+                *pairs = V::splat(0);
+            }
+        }
+        self.flushes += 1;
+    }
+    #[inline(always)]
+    unsafe fn total(self, vectors: usize) -> u128 {
+        // SAFETY: the caller vouches for the ISA.
+        let wide = unsafe { self.wide.lane_total() };
+        let elements = (vectors * V::BYTES / 2) as u128;
+        let offsets = (self.flushes * UNROLL * Self::LANES32) as u128;
+        // Each element was summed as u - 2^15; each flushed i32 lane carries an extra 2^31.
+        wide + (elements << 15) - (offsets << 31)
+    }
+}
+
+/// 32- and 64-bit elements: a wrapping sum and an exact sum of high halves per lane.
+///
+/// `BIAS` is the bias of every element in a 64-bit lane (`0x8000_0000_8000_0000` for `i32`);
+/// `HIGH_SHIFT` the weight of the high half: 0 when it is an element of its own (32-bit), 32 when
+/// it is the upper half of the same element (64-bit).
+pub(crate) struct Halves<V, const BIAS: u64, const HIGH_SHIFT: u32> {
+    wrapped: [V; UNROLL],
+    high: [V; UNROLL],
+    bias: V,
+}
+
+impl<V: Vector, const BIAS: u64, const HIGH_SHIFT: u32> Fold<V> for Halves<V, BIAS, HIGH_SHIFT> {
+    #[inline(always)]
+    unsafe fn new() -> Self {
+        // SAFETY: the caller vouches for the ISA.
+        unsafe {
+            Halves {
+                wrapped: [V::splat(0); UNROLL],
+                high: [V::splat(0); UNROLL],
+                bias: V::splat(BIAS),
+            }
+        }
+    }
+    #[inline(always)]
+    unsafe fn step(&mut self, k: usize, v: V) {
+        // SAFETY: the caller vouches for the ISA.
+        unsafe {
+            let u = if BIAS == 0 { v } else { v.xor(self.bias) };
+            self.wrapped[k] = self.wrapped[k].add64(u);
+            self.high[k] = self.high[k].add64(u.shr32());
+        }
+    }
+    #[inline(always)]
+    unsafe fn total(self, _vectors: usize) -> u128 {
+        let mut total = 0u128;
+        // The wrapped sums add modulo 2^64 as they were kept; the high sums, each below 2^56,
+        // add exactly; so do the true low sums they imply (below 2^58).
+        // SAFETY: the caller vouches for the ISA.
+        let (wrapped, high) = unsafe {
+            (
+                sum_accumulators(self.wrapped).lanes(),
+                sum_accumulators(self.high).lanes(),
+            )
+        };
+        for (&wrapped, &high) in wrapped.iter().zip(&high).take(V::BYTES / 8) {
+            let low = wrapped.wrapping_sub(high << 32);
+            total += u128::from(low) + (u128::from(high) << HIGH_SHIFT);
+        }
+        total
+    }
+}
+
+/// The unsigned result: the biased total is the sum.
+#[inline(always)]
+fn unsigned_total(biased: u128, _len: usize, _bias: u128) -> u128 {
+    biased
+}
+
+/// The signed result: every element was summed as `x + bias`.
+#[inline(always)]
+fn signed_total(biased: u128, len: usize, bias: u128) -> i128 {
+    // Both fit i128: at most 2^64 * 2^61 (the most 64-bit elements a slice can hold).
+    biased as i128 - (bias * len as u128) as i128
+}
+
+/// Per element type: its unsigned twin, bias, fold and result.
+macro_rules! typed_sums {
+    ($($name:ident($t:ty as $u:ty, bias $bias:expr) -> $out:ty: $fold:ty, $finish:ident;)*) => {$(
+        #[doc = concat!("The exact sum of `", stringify!($t), "` elements on `V`'s ISA.")]
+        ///
+        /// # Safety
+        /// The CPU must support `V`'s ISA.
+        #[inline(always)]
+        pub(crate) unsafe fn $name<V: Vector>(data: &[$t]) -> $out {
+            const BIAS: $u = $bias;
+            // SAFETY: any initialised memory may be viewed as bytes; same address and size.
+            let bytes = unsafe {
+                core::slice::from_raw_parts(data.as_ptr().cast::<u8>(), core::mem::size_of_val(data))
+            };
+            // SAFETY: the caller vouches for the ISA.
+            let (vector_total, done) = unsafe { fold::<V, $fold>(bytes) };
+            let tail: u128 = data[done / size_of::<$t>()..]
+                .iter()
+                .map(|&x| u128::from((x as $u) ^ BIAS))
+                .sum();
+            $finish(vector_total + tail, data.len(), u128::from(BIAS))
+        }
+    )*};
+}
+
+typed_sums! {
+    sum_u8(u8 as u8, bias 0) -> u128: Bytes<V, BIAS>, unsigned_total;
+    sum_i8(i8 as u8, bias 0x80) -> i128: Bytes<V, BIAS>, signed_total;
+    sum_u16(u16 as u16, bias 0) -> u128: Words<V, BIAS>, unsigned_total;
+    sum_i16(i16 as u16, bias 0x8000) -> i128: Words<V, BIAS>, signed_total;
+    sum_u32(u32 as u32, bias 0) -> u128: Halves<V, 0, 0>, unsigned_total;
+    sum_i32(i32 as u32, bias 0x8000_0000) -> i128: Halves<V, 0x8000_0000_8000_0000, 0>, signed_total;
+    sum_u64(u64 as u64, bias 0) -> u128: Halves<V, 0, 32>, unsigned_total;
+    sum_i64(i64 as u64, bias 0x8000_0000_0000_0000) -> i128: Halves<V, 0x8000_0000_0000_0000, 32>, signed_total;
+}

@@ -1,0 +1,11 @@
+//! The algorithms, each written once over a crate-private vector trait, with no instruction of
+//! its own: [`int`] (widening integer sums over `int::Vector`) and [`float`] (the fast, certified
+//! and error-free float passes over `float::FloatVector`).
+//!
+//! Every function here is `#[inline(always)]` and `unsafe`: it only becomes machine code inside
+//! the `#[target_feature]` functions that `arch::kernel_table!` generates per ISA, whose table is
+//! the proof that the CPU supports the instructions the vector type uses. A new reduction starts
+//! here, as one more generic function (docs/DESIGN.md, "Adding a reduction").
+
+pub(crate) mod float;
+pub(crate) mod int;

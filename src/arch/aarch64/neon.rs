@@ -1,0 +1,141 @@
+//! NEON (128 bits, the aarch64 baseline): pairwise widening adds (`uaddlp`, `saddlp`) stand in for
+//! `psadbw` and `pmaddwd` on the integers; two `f64` lanes for the floats, with `fmls` as the
+//! fused subtraction and `umax` on the 32-bit halves of the magnitudes for the block exponent.
+
+use crate::algo::float::FloatVector;
+use crate::algo::int::Vector;
+use core::arch::aarch64::*;
+
+/// Whether the running CPU has NEON: every aarch64 CPU the `neon` target feature (the default)
+/// is built for, so no run-time check there.
+pub(crate) fn is_available() -> bool {
+    cfg!(target_feature = "neon") || std::arch::is_aarch64_feature_detected!("neon")
+}
+
+impl Vector for uint64x2_t {
+    const BYTES: usize = 16;
+
+    #[inline(always)]
+    unsafe fn load(ptr: *const u8) -> Self {
+        // SAFETY: the caller guarantees 16 readable bytes; byte loads take any alignment.
+        unsafe { vreinterpretq_u64_u8(vld1q_u8(ptr)) }
+    }
+    #[inline(always)]
+    unsafe fn store(self, ptr: *mut u8) {
+        // SAFETY: the caller guarantees 16 writable bytes; byte stores take any alignment.
+        unsafe { vst1q_u8(ptr, vreinterpretq_u8_u64(self)) }
+    }
+    #[inline(always)]
+    unsafe fn splat(x: u64) -> Self {
+        // SAFETY: the caller guarantees NEON (the same holds for every method below).
+        unsafe { vdupq_n_u64(x) }
+    }
+    #[inline(always)]
+    unsafe fn xor(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { veorq_u64(self, other) }
+    }
+    #[inline(always)]
+    unsafe fn and(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { vandq_u64(self, other) }
+    }
+    #[inline(always)]
+    unsafe fn add64(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { vaddq_u64(self, other) }
+    }
+    #[inline(always)]
+    unsafe fn add32(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe {
+            vreinterpretq_u64_u32(vaddq_u32(
+                vreinterpretq_u32_u64(self),
+                vreinterpretq_u32_u64(other),
+            ))
+        }
+    }
+    #[inline(always)]
+    unsafe fn shr32(self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { vshrq_n_u64::<32>(self) }
+    }
+    #[inline(always)]
+    unsafe fn sum_bytes(self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { vpaddlq_u32(vpaddlq_u16(vpaddlq_u8(vreinterpretq_u8_u64(self)))) }
+    }
+    #[inline(always)]
+    unsafe fn sum_i16_pairs(self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { vreinterpretq_u64_s32(vpaddlq_s16(vreinterpretq_s16_u64(self))) }
+    }
+}
+
+impl FloatVector for float64x2_t {
+    const LANES: usize = 2;
+
+    #[inline(always)]
+    unsafe fn splat(x: f64) -> Self {
+        // SAFETY: the caller guarantees NEON (the same holds for every method below).
+        unsafe { vdupq_n_f64(x) }
+    }
+    #[inline(always)]
+    unsafe fn load(ptr: *const f64) -> Self {
+        // SAFETY: the caller guarantees 2 readable `f64`; `ld1` takes any element-aligned address.
+        unsafe { vld1q_f64(ptr) }
+    }
+    #[inline(always)]
+    unsafe fn load_f32(ptr: *const f32) -> Self {
+        // SAFETY: the caller guarantees 2 readable `f32`; `ld1` takes any element-aligned address.
+        unsafe { vcvt_f64_f32(vld1_f32(ptr)) }
+    }
+    #[inline(always)]
+    unsafe fn store(self, ptr: *mut f64) {
+        // SAFETY: the caller guarantees room for 2 `f64`; `st1` takes any element-aligned address.
+        unsafe { vst1q_f64(ptr, self) }
+    }
+    #[inline(always)]
+    unsafe fn add(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { vaddq_f64(self, other) }
+    }
+    #[inline(always)]
+    unsafe fn sub(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { vsubq_f64(self, other) }
+    }
+    #[inline(always)]
+    unsafe fn sub_fused(self, other: Self, one: Self) -> Self {
+        // `self − other · one`, fused (FMA is part of NEON on aarch64).
+        // SAFETY: see `splat`.
+        unsafe { vfmsq_f64(self, other, one) }
+    }
+    #[inline(always)]
+    unsafe fn mul(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { vmulq_f64(self, other) }
+    }
+    #[inline(always)]
+    unsafe fn max_key(self, keys: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe {
+            let key = vandq_u64(
+                vreinterpretq_u64_f64(self),
+                vdupq_n_u64(0x7fff_ffff_ffff_ffff),
+            );
+            let max = vmaxq_u32(vreinterpretq_u32_u64(key), vreinterpretq_u32_f64(keys));
+            vreinterpretq_f64_u32(max)
+        }
+    }
+    #[inline(always)]
+    unsafe fn add_bits(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe {
+            let sum = vaddq_u64(vreinterpretq_u64_f64(self), vreinterpretq_u64_f64(other));
+            vreinterpretq_f64_u64(sum)
+        }
+    }
+}
+
+crate::arch::kernel_table!(crate::Isa::Neon, uint64x2_t, float64x2_t, "neon");

@@ -1,0 +1,218 @@
+//! The one arch layer: per instruction set, one module holding its vector types (integer and float
+//! alike), its capability check, and its table of every kernel.
+//!
+//! Three layers, as in `memchr`: [`crate::algo`] holds each algorithm once over the crate-private
+//! `Vector` (integer lanes) and `FloatVector` (`f64` lanes) traits; [`portable`] and the per-ISA
+//! modules (`x86_64::{sse2, avx2, avx512}`, `aarch64::neon`) implement those traits with their
+//! instructions and invoke [`kernel_table!`], which instantiates every algorithm inside
+//! `#[target_feature]` functions. Those are `#[inline(never)]` and named after ISA, operation and
+//! type (`coresum::arch::x86_64::avx2::sum_i16`, `…::sum_f64_certified`), so each is one symbol in
+//! `perf report`.
+//!
+//! A [`Kernels`] table can only be obtained through [`Kernels::get`], which asks the ISA module's
+//! `is_available()` (free when the build's target features already guarantee the ISA): holding a
+//! `&'static Kernels` is the proof that its functions may be called.
+//!
+//! Adding a reduction: one generic kernel in `algo/`, one field in [`Kernels`] and one line in
+//! [`kernel_table!`] (which every ISA module invokes), see docs/DESIGN.md.
+
+pub(crate) mod portable;
+
+#[cfg(coresum_x86)]
+pub(crate) mod x86_64;
+
+#[cfg(coresum_neon)]
+pub(crate) mod aarch64;
+
+use crate::exact_sum::ExactSum;
+use crate::isa::Isa;
+use std::sync::OnceLock;
+
+/// The float kernels of one element type on one ISA, one per pass (see `algo::float`).
+#[derive(Debug)]
+pub(crate) struct FloatKernels<T> {
+    /// Plain IEEE additions in SIMD lanes ([`crate::Mode::Fast`]).
+    pub(crate) fast: unsafe fn(&[T]) -> f64,
+    /// Adds to an exact accumulator up to an error bound it adds to `slack`: the first pass of
+    /// [`crate::Mode::Exact`], and all of [`crate::Mode::Compensated`].
+    pub(crate) certified: unsafe fn(&mut ExactSum, &mut f64, &[T]),
+    /// Adds to an exact accumulator without error: the second pass of [`crate::Mode::Exact`].
+    pub(crate) error_free: unsafe fn(&mut ExactSum, &[T]),
+}
+
+/// Every kernel of one ISA (`isize`/`usize` share their width's).
+///
+/// Public only so that the sealed `Reduce` trait can name it; it cannot be named or built outside
+/// the crate.
+#[derive(Debug)]
+pub struct Kernels {
+    /// The path every function below runs on.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) isa: Isa,
+    pub(crate) sum_u8: unsafe fn(&[u8]) -> u128,
+    pub(crate) sum_i8: unsafe fn(&[i8]) -> i128,
+    pub(crate) sum_u16: unsafe fn(&[u16]) -> u128,
+    pub(crate) sum_i16: unsafe fn(&[i16]) -> i128,
+    pub(crate) sum_u32: unsafe fn(&[u32]) -> u128,
+    pub(crate) sum_i32: unsafe fn(&[i32]) -> i128,
+    pub(crate) sum_u64: unsafe fn(&[u64]) -> u128,
+    pub(crate) sum_i64: unsafe fn(&[i64]) -> i128,
+    pub(crate) f64: FloatKernels<f64>,
+    pub(crate) f32: FloatKernels<f32>,
+}
+
+impl Kernels {
+    /// The table of `isa`, if this build has it and the running CPU supports it: the one
+    /// capability check.
+    pub(crate) fn get(isa: Isa) -> Option<&'static Kernels> {
+        // Miri interprets only the portable path.
+        if cfg!(miri) && isa != Isa::Scalar {
+            return None;
+        }
+        let (available, table) = match isa {
+            Isa::Scalar => (true, &portable::KERNELS),
+            #[cfg(coresum_x86)]
+            Isa::Sse2 => (x86_64::sse2::is_available(), &x86_64::sse2::KERNELS),
+            #[cfg(coresum_x86)]
+            Isa::Avx2 => (x86_64::avx2::is_available(), &x86_64::avx2::KERNELS),
+            #[cfg(coresum_x86)]
+            Isa::Avx512 => (x86_64::avx512::is_available(), &x86_64::avx512::KERNELS),
+            #[cfg(coresum_neon)]
+            Isa::Neon => (aarch64::neon::is_available(), &aarch64::neon::KERNELS),
+            #[allow(unreachable_patterns)]
+            _ => return None,
+        };
+        available.then_some(table)
+    }
+
+    /// The table of the process-wide choice ([`crate::isa()`]), looked up once.
+    #[inline]
+    pub(crate) fn active() -> &'static Kernels {
+        static ACTIVE: OnceLock<&'static Kernels> = OnceLock::new();
+        ACTIVE.get_or_init(|| {
+            // `isa()` only ever returns an available path, and Scalar always is.
+            Kernels::get(crate::isa()).unwrap_or(&portable::KERNELS)
+        })
+    }
+}
+
+/// Defines, inside an ISA module, one named non-inlined function per kernel and the module's
+/// `KERNELS` table. `$isa` names the path, `$int` implements `algo::int::Vector`, `$float`
+/// implements `algo::float::FloatVector`; `$features` are the target features the module's
+/// `is_available()` checks (none for the portable path).
+macro_rules! kernel_table {
+    ($isa:expr, $int:ty, $float:ty $(, $features:literal)?) => {
+        $crate::arch::kernel_table!(@int [$(#[target_feature(enable = $features)])?] $int;
+            sum_u8(u8) -> u128, sum_i8(i8) -> i128, sum_u16(u16) -> u128, sum_i16(i16) -> i128,
+            sum_u32(u32) -> u128, sum_i32(i32) -> i128, sum_u64(u64) -> u128, sum_i64(i64) -> i128);
+        $crate::arch::kernel_table!(@float [$(#[target_feature(enable = $features)])?] $float;
+            f64: sum_f64_fast, sum_f64_certified, sum_f64_error_free);
+        $crate::arch::kernel_table!(@float [$(#[target_feature(enable = $features)])?] $float;
+            f32: sum_f32_fast, sum_f32_certified, sum_f32_error_free);
+
+        pub(crate) static KERNELS: $crate::arch::Kernels = $crate::arch::Kernels {
+            isa: $isa,
+            sum_u8,
+            sum_i8,
+            sum_u16,
+            sum_i16,
+            sum_u32,
+            sum_i32,
+            sum_u64,
+            sum_i64,
+            f64: $crate::arch::FloatKernels {
+                fast: sum_f64_fast,
+                certified: sum_f64_certified,
+                error_free: sum_f64_error_free,
+            },
+            f32: $crate::arch::FloatKernels {
+                fast: sum_f32_fast,
+                certified: sum_f32_certified,
+                error_free: sum_f32_error_free,
+            },
+        };
+    };
+    (@int $attrs:tt $vector:ty; $($name:ident($t:ty) -> $out:ty),*) => {$(
+        $crate::arch::kernel_table!(@fn $attrs
+            #[doc = concat!("The exact sum of `", stringify!($t), "` elements, on this module's ISA.")]
+            $name(data: &[$t]) -> $out = $crate::algo::int::$name::<$vector>(data));
+    )*};
+    (@float $attrs:tt $vector:ty; $t:ty: $fast:ident, $certified:ident, $error_free:ident) => {
+        $crate::arch::kernel_table!(@fn $attrs
+            #[doc = concat!("The fast sum of `", stringify!($t), "` elements, on this module's ISA.")]
+            $fast(data: &[$t]) -> f64 = $crate::algo::float::fast::<$vector, $t>(data));
+        $crate::arch::kernel_table!(@fn $attrs
+            #[doc = concat!("Adds `", stringify!($t), "` elements to an exact accumulator up to an error")]
+            #[doc = "that it adds to `slack` (the certified pass)."]
+            $certified(acc: &mut $crate::exact_sum::ExactSum, slack: &mut f64, data: &[$t])
+                = $crate::algo::float::certified::<$vector, $t>(acc, slack, data));
+        $crate::arch::kernel_table!(@fn $attrs
+            #[doc = concat!("Adds `", stringify!($t), "` elements to an exact accumulator, exactly")]
+            #[doc = "(the error-free pass)."]
+            $error_free(acc: &mut $crate::exact_sum::ExactSum, data: &[$t])
+                = $crate::algo::float::error_free::<$vector, $t>(acc, data));
+    };
+    (@fn [$($attr:tt)*] $(#[$doc:meta])* $name:ident($($arg:ident: $ty:ty),*) $(-> $out:ty)? = $body:expr) => {
+        $(#[$doc])*
+        ///
+        /// # Safety
+        /// The running CPU must support this module's ISA.
+        $($attr)*
+        #[inline(never)]
+        pub(crate) unsafe fn $name($($arg: $ty),*) $(-> $out)? {
+            // SAFETY: the caller vouches for the ISA, as this function's contract says.
+            unsafe { $body }
+        }
+    };
+}
+pub(crate) use kernel_table;
+
+#[cfg(test)]
+mod tests {
+    //! Small cases of every integer kernel on every available path, cheap enough for Miri (which
+    //! runs the portable path only). The exhaustive property tests live in `tests/exact_int.rs`.
+    use super::Kernels;
+    use crate::{Isa, Summable};
+
+    fn check<T: Summable>(data: &[T], expected: T::Output) {
+        for isa in Isa::available() {
+            let kernels = Kernels::get(isa).unwrap();
+            assert_eq!(kernels.isa, isa);
+            let total = crate::reduce::sum_chunks(kernels, crate::Mode::Exact, [data]);
+            assert_eq!(total, expected, "{isa}");
+        }
+    }
+
+    macro_rules! small_cases {
+        ($($t:ty => $wide:ty),*) => {$(
+            // Lengths through two groups of four 16-byte vectors and a tail, at every element
+            // offset within 16 bytes.
+            // Miri interprets every instruction: a shorter sweep keeps it to seconds there.
+            let (len, offsets) = if cfg!(miri) { (40, 2) } else { (160, 16 / size_of::<$t>()) };
+            let values: Vec<$t> = (0..len)
+                .map(|i| match i % 3 { 0 => <$t>::MAX, 1 => <$t>::MIN, _ => i as $t })
+                .collect();
+            for offset in 0..offsets {
+                for end in offset..values.len() {
+                    let slice = &values[offset..end];
+                    check(slice, slice.iter().map(|&x| x as $wide).sum());
+                }
+            }
+        )*};
+    }
+
+    #[test]
+    fn every_type_small_lengths_and_offsets() {
+        small_cases!(u8 => u128, i8 => i128, u16 => u128, i16 => i128,
+                     u32 => u128, i32 => i128, u64 => u128, i64 => i128,
+                     usize => u128, isize => i128);
+    }
+
+    #[test]
+    fn empty_and_single() {
+        check::<u8>(&[], 0);
+        check::<i64>(&[], 0);
+        check(&[i64::MIN], i128::from(i64::MIN));
+        check(&[u64::MAX], u128::from(u64::MAX));
+    }
+}

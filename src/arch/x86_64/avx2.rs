@@ -1,0 +1,139 @@
+//! AVX2 with FMA: 256-bit integer lanes (`vpsadbw` for bytes, `vpmaddwd` for 16-bit pairs, 64-bit
+//! adds and shifts) and four `f64` lanes (`vaddpd`/`vsubpd`, `vfnmadd` as a subtraction on the FMA
+//! pipes, `vcvtps2pd` to widen `f32`, `vpmaxud` on the 32-bit halves of the magnitudes for the
+//! block exponent).
+
+use crate::algo::float::FloatVector;
+use crate::algo::int::Vector;
+use core::arch::x86_64::*;
+
+/// Whether the running CPU has AVX2 and FMA (every AVX2 CPU made has FMA too; the float kernels
+/// use both). No run-time check where the build already enables both.
+pub(crate) fn is_available() -> bool {
+    cfg!(all(target_feature = "avx2", target_feature = "fma"))
+        || (std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma"))
+}
+
+impl Vector for __m256i {
+    const BYTES: usize = 32;
+
+    #[inline(always)]
+    unsafe fn load(ptr: *const u8) -> Self {
+        // SAFETY: the caller guarantees 32 readable bytes; `loadu` takes any alignment.
+        unsafe { _mm256_loadu_si256(ptr.cast()) }
+    }
+    #[inline(always)]
+    unsafe fn store(self, ptr: *mut u8) {
+        // SAFETY: the caller guarantees 32 writable bytes; `storeu` takes any alignment.
+        unsafe { _mm256_storeu_si256(ptr.cast(), self) }
+    }
+    #[inline(always)]
+    unsafe fn splat(x: u64) -> Self {
+        // SAFETY: the caller guarantees AVX2 (the same holds for every method below).
+        unsafe { _mm256_set1_epi64x(x as i64) }
+    }
+    #[inline(always)]
+    unsafe fn xor(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm256_xor_si256(self, other) }
+    }
+    #[inline(always)]
+    unsafe fn and(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm256_and_si256(self, other) }
+    }
+    #[inline(always)]
+    unsafe fn add64(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm256_add_epi64(self, other) }
+    }
+    #[inline(always)]
+    unsafe fn add32(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm256_add_epi32(self, other) }
+    }
+    #[inline(always)]
+    unsafe fn shr32(self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm256_srli_epi64::<32>(self) }
+    }
+    #[inline(always)]
+    unsafe fn sum_bytes(self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm256_sad_epu8(self, _mm256_setzero_si256()) }
+    }
+    #[inline(always)]
+    unsafe fn sum_i16_pairs(self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm256_madd_epi16(self, _mm256_set1_epi16(1)) }
+    }
+}
+
+impl FloatVector for __m256d {
+    const LANES: usize = 4;
+
+    #[inline(always)]
+    unsafe fn splat(x: f64) -> Self {
+        // SAFETY: the caller guarantees AVX2 (the same holds for every method below).
+        unsafe { _mm256_set1_pd(x) }
+    }
+    #[inline(always)]
+    unsafe fn load(ptr: *const f64) -> Self {
+        // SAFETY: the caller guarantees 4 readable `f64`; `loadu` takes any alignment.
+        unsafe { _mm256_loadu_pd(ptr) }
+    }
+    #[inline(always)]
+    unsafe fn load_f32(ptr: *const f32) -> Self {
+        // SAFETY: the caller guarantees 4 readable `f32`; `loadu` takes any alignment.
+        unsafe { _mm256_cvtps_pd(_mm_loadu_ps(ptr)) }
+    }
+    #[inline(always)]
+    unsafe fn store(self, ptr: *mut f64) {
+        // SAFETY: the caller guarantees room for 4 `f64`; `storeu` takes any alignment.
+        unsafe { _mm256_storeu_pd(ptr, self) }
+    }
+    #[inline(always)]
+    unsafe fn add(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm256_add_pd(self, other) }
+    }
+    #[inline(always)]
+    unsafe fn sub(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm256_sub_pd(self, other) }
+    }
+    #[inline(always)]
+    unsafe fn sub_fused(self, other: Self, one: Self) -> Self {
+        // SAFETY: see `splat`; the AVX2 path also requires FMA (`Isa::Avx2`).
+        unsafe { _mm256_fnmadd_pd(other, one, self) }
+    }
+    #[inline(always)]
+    unsafe fn prefetch(ptr: *const u8) {
+        // SAFETY: a prefetch hint never faults, whatever the address.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(ptr.cast()) }
+    }
+    #[inline(always)]
+    unsafe fn mul(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm256_mul_pd(self, other) }
+    }
+    #[inline(always)]
+    unsafe fn max_key(self, keys: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe {
+            let mask = _mm256_set1_epi64x(0x7fff_ffff_ffff_ffff);
+            let key = _mm256_and_si256(_mm256_castpd_si256(self), mask);
+            _mm256_castsi256_pd(_mm256_max_epu32(key, _mm256_castpd_si256(keys)))
+        }
+    }
+    #[inline(always)]
+    unsafe fn add_bits(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe {
+            let sum = _mm256_add_epi64(_mm256_castpd_si256(self), _mm256_castpd_si256(other));
+            _mm256_castsi256_pd(sum)
+        }
+    }
+}
+
+crate::arch::kernel_table!(crate::Isa::Avx2, __m256i, __m256d, "avx2,fma");

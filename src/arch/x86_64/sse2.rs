@@ -1,0 +1,149 @@
+//! SSE2 (128 bits, the x86-64 baseline): `psadbw` for bytes, `pmaddwd` for 16-bit pairs, 64-bit adds
+//! and shifts for the other integers; two `f64` lanes for the floats. SSE2 has no FMA, so
+//! `sub_fused` is a plain subtraction (the same bits, see `FloatVector::sub_fused`), and no
+//! unsigned 32-bit max, so `max_key` compares with the sign bits flipped.
+
+use crate::algo::float::FloatVector;
+use crate::algo::int::Vector;
+use core::arch::x86_64::*;
+
+/// Whether the running CPU has SSE2: every x86-64 CPU, so no run-time check on x86-64 targets.
+pub(crate) fn is_available() -> bool {
+    cfg!(target_feature = "sse2") || std::is_x86_feature_detected!("sse2")
+}
+
+impl Vector for __m128i {
+    const BYTES: usize = 16;
+
+    #[inline(always)]
+    unsafe fn load(ptr: *const u8) -> Self {
+        // SAFETY: the caller guarantees 16 readable bytes; `loadu` takes any alignment.
+        unsafe { _mm_loadu_si128(ptr.cast()) }
+    }
+    #[inline(always)]
+    unsafe fn store(self, ptr: *mut u8) {
+        // SAFETY: the caller guarantees 16 writable bytes; `storeu` takes any alignment.
+        unsafe { _mm_storeu_si128(ptr.cast(), self) }
+    }
+    #[inline(always)]
+    unsafe fn splat(x: u64) -> Self {
+        // SAFETY: the caller guarantees SSE2 (the same holds for every method below).
+        unsafe { _mm_set1_epi64x(x as i64) }
+    }
+    #[inline(always)]
+    unsafe fn xor(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm_xor_si128(self, other) }
+    }
+    #[inline(always)]
+    unsafe fn and(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm_and_si128(self, other) }
+    }
+    #[inline(always)]
+    unsafe fn add64(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm_add_epi64(self, other) }
+    }
+    #[inline(always)]
+    unsafe fn add32(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm_add_epi32(self, other) }
+    }
+    #[inline(always)]
+    unsafe fn shr32(self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm_srli_epi64::<32>(self) }
+    }
+    #[inline(always)]
+    unsafe fn sum_bytes(self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm_sad_epu8(self, _mm_setzero_si128()) }
+    }
+    #[inline(always)]
+    unsafe fn sum_i16_pairs(self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm_madd_epi16(self, _mm_set1_epi16(1)) }
+    }
+}
+
+impl FloatVector for __m128d {
+    const LANES: usize = 2;
+
+    #[inline(always)]
+    unsafe fn splat(x: f64) -> Self {
+        // SAFETY: the caller guarantees SSE2 (the same holds for every method below).
+        unsafe { _mm_set1_pd(x) }
+    }
+    #[inline(always)]
+    unsafe fn load(ptr: *const f64) -> Self {
+        // SAFETY: the caller guarantees 2 readable `f64`; `loadu` takes any alignment.
+        unsafe { _mm_loadu_pd(ptr) }
+    }
+    #[inline(always)]
+    unsafe fn load_f32(ptr: *const f32) -> Self {
+        // SAFETY: the caller guarantees 2 readable `f32` (8 bytes); `read_unaligned` takes any
+        // alignment.
+        unsafe {
+            let pair = ptr.cast::<i64>().read_unaligned();
+            _mm_cvtps_pd(_mm_castsi128_ps(_mm_cvtsi64_si128(pair)))
+        }
+    }
+    #[inline(always)]
+    unsafe fn store(self, ptr: *mut f64) {
+        // SAFETY: the caller guarantees room for 2 `f64`; `storeu` takes any alignment.
+        unsafe { _mm_storeu_pd(ptr, self) }
+    }
+    #[inline(always)]
+    unsafe fn add(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm_add_pd(self, other) }
+    }
+    #[inline(always)]
+    unsafe fn sub(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm_sub_pd(self, other) }
+    }
+    #[inline(always)]
+    unsafe fn sub_fused(self, other: Self, _one: Self) -> Self {
+        // No FMA in SSE2: the plain subtraction, whose bits the fused form reproduces.
+        // SAFETY: see `splat`.
+        unsafe { _mm_sub_pd(self, other) }
+    }
+    #[inline(always)]
+    unsafe fn prefetch(ptr: *const u8) {
+        // SAFETY: a prefetch hint never faults, whatever the address.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(ptr.cast()) }
+    }
+    #[inline(always)]
+    unsafe fn mul(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm_mul_pd(self, other) }
+    }
+    #[inline(always)]
+    unsafe fn max_key(self, keys: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe {
+            let key = _mm_and_si128(
+                _mm_castpd_si128(self),
+                _mm_set1_epi64x(0x7fff_ffff_ffff_ffff),
+            );
+            let keys = _mm_castpd_si128(keys);
+            // Unsigned 32-bit max: a signed compare of the values with their sign bits flipped.
+            let flip = _mm_set1_epi32(i32::MIN);
+            let greater = _mm_cmpgt_epi32(_mm_xor_si128(key, flip), _mm_xor_si128(keys, flip));
+            let max = _mm_or_si128(_mm_and_si128(greater, key), _mm_andnot_si128(greater, keys));
+            _mm_castsi128_pd(max)
+        }
+    }
+    #[inline(always)]
+    unsafe fn add_bits(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe {
+            let sum = _mm_add_epi64(_mm_castpd_si128(self), _mm_castpd_si128(other));
+            _mm_castsi128_pd(sum)
+        }
+    }
+}
+
+crate::arch::kernel_table!(crate::Isa::Sse2, __m128i, __m128d, "sse2");

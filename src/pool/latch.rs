@@ -1,0 +1,102 @@
+//! [`Completion`]: how a job's result reaches whoever waits for it, a blocked thread or a future.
+//!
+//! The worker that finishes a job calls [`Completion::complete`] once; the submitter either blocks
+//! in [`wait`](Completion::wait) (spinning briefly, then on a condition variable) or polls with a
+//! waker ([`poll`](Completion::poll), from [`SumTask`](super::SumTask)).
+//!
+//! # Memory ordering
+//!
+//! - The result lives in a mutex-protected slot. `complete` writes it, sets `ready` and notifies
+//!   under that mutex; `wait` and `poll` read `ready` and take the result under the same mutex. The
+//!   mutex alone orders the hand-off, so neither a sleeping waiter nor a registered waker can miss
+//!   it: whichever of `complete` and `poll` locks second sees what the first left (the result, or
+//!   the waker to wake).
+//! - `ready` is also read without the lock, by [`is_ready`](Completion::is_ready) and the spin in
+//!   `wait`: it is stored with `Release` after the result is written and loaded with `Acquire`, so
+//!   a thread that sees `true` finds the result in the slot when it then locks.
+//! - What the job wrote before completing (its chunk partials) is ordered by the job itself (the
+//!   finishing worker's `AcqRel` count of done chunks), before `complete` publishes the result.
+//! - The waker is woken after the lock is released, so a waker that polls at once does not
+//!   contend with the worker.
+
+use super::error::SumError;
+use super::sync::{AtomicBool, Condvar, Mutex, Ordering, lock, spin_until};
+use std::sync::PoisonError;
+use std::task::Waker;
+use std::time::Duration;
+
+/// How long a thread blocked on a sum polls for the result before it sleeps.
+const WAIT_SPIN: Duration = Duration::from_micros(50);
+
+/// A result that arrives later, for a blocked thread or a future's waker.
+pub(crate) struct Completion<R> {
+    ready: AtomicBool,
+    state: Mutex<Outcome<R>>,
+    wakeup: Condvar,
+}
+
+struct Outcome<R> {
+    result: Option<Result<R, SumError>>,
+    waker: Option<Waker>,
+}
+
+impl<R> Completion<R> {
+    pub(crate) fn new() -> Self {
+        Completion {
+            ready: AtomicBool::new(false),
+            state: Mutex::new(Outcome {
+                result: None,
+                waker: None,
+            }),
+            wakeup: Condvar::new(),
+        }
+    }
+
+    pub(crate) fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    /// Delivers the result: wakes the blocked thread or the registered waker. Called once.
+    pub(crate) fn complete(&self, result: Result<R, SumError>) {
+        let waker = {
+            let mut state = lock(&self.state);
+            state.result = Some(result);
+            self.ready.store(true, Ordering::Release);
+            self.wakeup.notify_all();
+            state.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// The result, if it is there; otherwise `waker` will be woken when it is.
+    pub(crate) fn poll(&self, waker: &Waker) -> Option<Result<R, SumError>> {
+        let mut state = lock(&self.state);
+        if self.ready.load(Ordering::Acquire) {
+            return Some(state.result.take().unwrap_or(Err(SumError::AlreadyTaken)));
+        }
+        match &mut state.waker {
+            Some(old) if old.will_wake(waker) => {}
+            slot => *slot = Some(waker.clone()),
+        }
+        None
+    }
+
+    /// Blocks until the result is there: polls for a few tens of microseconds, then sleeps.
+    ///
+    /// The waiting thread is not a worker, and when every core runs one it shares a core with
+    /// a worker: it yields between polls so that the worker keeps the core, and it sleeps
+    /// after the spin so that a long sum does not pay for its polling.
+    pub(crate) fn wait(&self) -> Result<R, SumError> {
+        spin_until(WAIT_SPIN, || self.is_ready());
+        let mut state = lock(&self.state);
+        while !self.ready.load(Ordering::Acquire) {
+            state = self
+                .wakeup
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        state.result.take().unwrap_or(Err(SumError::AlreadyTaken))
+    }
+}
