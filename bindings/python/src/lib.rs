@@ -144,7 +144,9 @@ fn start(
     task::Task::start(py, data, mode, pool)
 }
 
-/// `dot(a, b, *, mode="exact")`; see `coresum.dot`.
+/// `dot(a, b, *, mode="exact")`: the sum of the products of `a` and `b`, paired in flat C order
+/// (like `numpy.vdot`). Same element type and size, else `TypeError` / `ValueError`. Integers: an
+/// exact `int` (`int64` never wraps); floats: the correctly rounded exact value (`mode` as `sum`'s).
 #[pyfunction]
 #[pyo3(signature = (a, b, *, mode = "exact"))]
 fn dot(
@@ -156,9 +158,13 @@ fn dot(
     reductions::dot(py, a, b, parse_mode(mode)?)
 }
 
-/// `min`, `max`, `argmin`, `argmax` (`name(data, *, threads=None)`); see `coresum.min`.
+/// `min`, `max`, `argmin`, `argmax`: `name(data, *, threads=None)`.
 macro_rules! extremes {
-    ($($name:ident => $extreme:ident;)*) => {$(
+    ($($name:ident => $extreme:ident, $doc:literal;)*) => {$(
+        #[doc = $doc]
+        #[doc = ""]
+        #[doc = "A NaN anywhere wins (`argmin`/`argmax`: the first NaN's index), like numpy; ties give the"]
+        #[doc = "first index in flat C order; empty input raises `ValueError`. `threads` as for `sum`."]
         #[pyfunction]
         #[pyo3(signature = (data, *, threads = None))]
         fn $name(py: Python<'_>, data: &Bound<'_, PyAny>, threads: Option<i64>) -> PyResult<Py<PyAny>> {
@@ -168,33 +174,34 @@ macro_rules! extremes {
 }
 
 extremes! {
-    min => Min;
-    max => Max;
-    argmin => ArgMin;
-    argmax => ArgMax;
+    min => Min, "`min(data, *, threads=None)`: the smallest element, an `int` or a `float`.";
+    max => Max, "`max(data, *, threads=None)`: the largest element, an `int` or a `float`.";
+    argmin => ArgMin, "`argmin(data, *, threads=None)`: the flat index of the first smallest element.";
+    argmax => ArgMax, "`argmax(data, *, threads=None)`: the flat index of the first largest element.";
 }
 
-/// `mean(data)`; see `coresum.mean`.
+/// `mean(data)`: the correctly rounded `Σx / n`; NaN with a `RuntimeWarning` if empty (as numpy).
 #[pyfunction]
 fn mean(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
     reductions::mean(py, data)
 }
 
-/// `var(data, ddof=0)`; see `coresum.var`.
+/// `var(data, ddof=0)`: the correctly rounded `Σ(x − mean)² / (n − ddof)`; NaN with a
+/// `RuntimeWarning` where `n <= ddof` (as numpy).
 #[pyfunction]
 #[pyo3(signature = (data, ddof = 0))]
 fn var(py: Python<'_>, data: &Bound<'_, PyAny>, ddof: i64) -> PyResult<Py<PyAny>> {
     reductions::var(py, data, ddof, false)
 }
 
-/// `std(data, ddof=0)`; see `coresum.std`.
+/// `std(data, ddof=0)`: the square root of `var(data, ddof)`.
 #[pyfunction]
 #[pyo3(name = "std", signature = (data, ddof = 0))]
 fn std_dev(py: Python<'_>, data: &Bound<'_, PyAny>, ddof: i64) -> PyResult<Py<PyAny>> {
     reductions::var(py, data, ddof, true)
 }
 
-/// `norm2(data)`; see `coresum.norm2`.
+/// `norm2(data)`: the square root of the correctly rounded exact sum of squares; 0.0 if empty.
 #[pyfunction]
 fn norm2(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
     reductions::norm2(py, data)
