@@ -146,20 +146,36 @@ impl SumArgs {
         if !before.is_file() {
             return self.sum_stream(&mut &*file, &name, false);
         }
+        let (dtype, extent) = self.locate(file, before.len(), &name)?;
+        let mode = Mode::from(self.mode);
+        let total = with_dtype!(dtype, T => input::sum_file::<T>(file, &name, extent, pool, mode)?);
+        // A file rewritten in place reads without error: its length or time stamp tells.
+        let after = file
+            .metadata()
+            .map_err(|e| format!("cannot read {name}: {e}"))?;
+        if after.len() != before.len() || after.modified().ok() != before.modified().ok() {
+            return Err(format!("{name} changed while it was summed"));
+        }
+        Ok(self.summed(total, dtype, extent.count, pool.threads(), start, name))
+    }
+
+    /// Where the elements of the regular file `file` (`len` bytes, named `name`) are: a `.npy`
+    /// file's by its header, raw data's by `--dtype`, `--be` and `--offset`; checked against the
+    /// file's length. Front ends that sum part of a file (`coresum-mpi`) start here too.
+    pub fn locate(&self, file: &File, len: u64, name: &str) -> Result<(Dtype, Extent), String> {
         let (header, _) = npy::read_header(&mut &*file).map_err(|e| format!("{name}: {e}"))?;
-        let (dtype, endian) = self.layout(header.as_ref(), &name)?;
+        let (dtype, endian) = self.layout(header.as_ref(), name)?;
         let (offset, body) = match &header {
             Some(header) => (
                 header.data_offset as u64,
-                before.len().saturating_sub(header.data_offset as u64),
+                len.saturating_sub(header.data_offset as u64),
             ),
             None => (
                 self.offset,
-                before.len().checked_sub(self.offset).ok_or_else(|| {
+                len.checked_sub(self.offset).ok_or_else(|| {
                     format!(
                         "{name}: --offset {} is past its end ({} bytes)",
-                        self.offset,
-                        before.len()
+                        self.offset, len
                     )
                 })?,
             ),
@@ -182,21 +198,14 @@ impl SumArgs {
             }
             None => body / size,
         };
-        let extent = Extent {
-            offset,
-            count,
-            endian,
-        };
-        let mode = Mode::from(self.mode);
-        let total = with_dtype!(dtype, T => input::sum_file::<T>(file, &name, extent, pool, mode)?);
-        // A file rewritten in place reads without error: its length or time stamp tells.
-        let after = file
-            .metadata()
-            .map_err(|e| format!("cannot read {name}: {e}"))?;
-        if after.len() != before.len() || after.modified().ok() != before.modified().ok() {
-            return Err(format!("{name} changed while it was summed"));
-        }
-        Ok(self.summed(total, dtype, count, pool.threads(), start, name))
+        Ok((
+            dtype,
+            Extent {
+                offset,
+                count,
+                endian,
+            },
+        ))
     }
 
     /// Sums a stream (standard input, a pipe, an archive member) named `name`: a `.npy` stream
