@@ -140,21 +140,20 @@ fn last_bit(x: f64) -> i64 {
 
 /// `x·y` as `p + e` exactly (`p` rounded, `e` its error, by FMA); `None` when no such pair of
 /// doubles exists (a finite product that overflows, or one with bits below `2^-1074`). A NaN or
-/// infinite factor gives `p` the IEEE product and `e = 0`.
+/// infinite factor gives `p` the IEEE product. A zero `e` is `-0.0`, which adds nothing even to
+/// a sum of `-0.0` products (where `+0.0` would make it `+0.0`).
 fn two_product(x: f64, y: f64) -> Option<(f64, f64)> {
     let p = x * y;
-    if !(x.is_finite() && y.is_finite()) {
-        return Some((p, 0.0));
-    }
-    if x == 0.0 || y == 0.0 {
-        return Some((p, 0.0));
+    if !(x.is_finite() && y.is_finite()) || x == 0.0 || y == 0.0 {
+        return Some((p, -0.0));
     }
     // The exact product is a multiple of 2^-1074 and below the overflow threshold: then `p` and
     // the rounding error `e` are both doubles, and FMA computes `e` exactly.
     if !p.is_finite() || last_bit(x) + last_bit(y) < -1074 {
         return None;
     }
-    Some((p, x.mul_add(y, -p)))
+    let e = x.mul_add(y, -p);
+    Some((p, if e == 0.0 { -0.0 } else { e }))
 }
 
 impl Partial for f64 {
