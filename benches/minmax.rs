@@ -4,7 +4,6 @@
 //! comparison turned round):
 //! - `coresum`: `coresum::min` / `coresum::argmin` on the dispatched path (inline in cache; on the
 //!   default pool at the large size);
-//! - `coresum/<isa>`: each available path forced, one thread (in-cache sizes only);
 //! - `std` (integers): `iter().min()`, and for `argmin` that followed by `iter().position(..)`,
 //!   compiled for this CPU (AVX-512 F+BW where present, else AVX2), one thread;
 //! - `scalar` (floats): the NaN-correct loop a caller writes without coresum (return at the first
@@ -15,13 +14,11 @@
 //! Sizes: 16 KiB (L1), 256 KiB (L2), and 256 MiB on all cores (`CORESUM_BENCH_MAX`, bytes, sets
 //! the large size: up to 1 GiB, or below 16 MiB to skip it).
 
-use coresum::{Isa, Summable};
+use coresum::Summable;
 use coresum_bench_support::data::{Aligned, float_values};
 use coresum_bench_support::native;
 use criterion::measurement::WallTime;
-use criterion::{
-    BenchmarkGroup, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main,
-};
+use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
 use crossbeam_utils::CachePadded;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -103,7 +100,7 @@ peers! {
     scalar_argmin_f64(f64) -> Option<usize>: |d: &[f64]| (scalar_argmin!(f64))(d).map(|(i, _)| i);
 }
 
-/// coresum's `min` or `argmin` of `data`, dispatched and on every forced path, beside `peer`.
+/// coresum's `min` or `argmin` of `data` beside `peer`'s.
 fn group<T: Summable, R>(
     c: &mut Criterion,
     name: String,
@@ -113,26 +110,15 @@ fn group<T: Summable, R>(
 ) {
     let mut g = c.benchmark_group(name);
     g.throughput(Throughput::Bytes(size_of_val(data) as u64));
-    g.bench_function("coresum", |b| b.iter(|| run(argmin, None, black_box(data))));
-    for isa in Isa::available() {
-        g.bench_with_input(BenchmarkId::new("coresum", isa), &isa, |b, &isa| {
-            b.iter(|| run(argmin, Some(isa), black_box(data)))
+    if argmin {
+        g.bench_function("coresum", |b| b.iter(|| coresum::argmin(black_box(data))));
+    } else {
+        g.bench_function("coresum", |b| {
+            b.iter(|| coresum::min(black_box(data)).is_some())
         });
     }
     g.bench_function(peer.0, |b| b.iter(|| peer.1(black_box(data))));
     g.finish();
-}
-
-/// The minimum's first index (`argmin`) or the minimum's bits, on `isa` (one thread, its chunk
-/// grid) or dispatched.
-fn run<T: Summable>(argmin: bool, isa: Option<Isa>, data: &[T]) -> Option<usize> {
-    match isa {
-        Some(isa) => coresum::__extreme_at_cuts(isa, false, data, &[])
-            .ok()
-            .and_then(|(value, index)| if argmin { index } else { value.map(|_| 0) }),
-        None if argmin => coresum::argmin(data),
-        None => coresum::min(data).map(|_| 0),
-    }
 }
 
 /// The read ceiling over `words` on the default pool's workers.
