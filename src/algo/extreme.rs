@@ -2,6 +2,8 @@
 //! `max`, `argmin` and `argmax` (`src/extreme.rs` is the reduction around them).
 //!
 //! ```text
+//! integers: fold(first, better)                     (the loop vectoriser's own min/max lanes)
+//! floats:
 //! acc[0..lanes] = the first element, repeated      (lanes: 256 bytes of elements, Lane::Block)
 //! for each block of lanes elements x:  acc[i] = x[i] if better(x[i], acc[i]) or x[i] is NaN
 //! tail: the same on the first lanes;   result = NaN if a lane holds one, else better over acc
@@ -9,12 +11,13 @@
 //! in the one block that has it
 //! ```
 //!
-//! Written over plain lane arrays rather than the `Vector` traits: a lane-wise select and compare
-//! is what every ISA's compiler backend turns into `pminub`/`vpminsq`/`vcmpltpd`+blend/`umin`
-//! under the `#[target_feature]` of the function `kernel_table!` wraps it in (checked with
-//! `llvm-objdump -d` of `coresum::arch::x86_64::avx512::min_f64` and its siblings). A block is 256
-//! bytes whatever the type, so that the accumulators stay in registers (4 AVX-512, 8 AVX2, 16 SSE2
-//! or NEON vectors) with independent lanes: no loop-carried dependency but one select per vector.
+//! Written over plain slices and lane arrays rather than the `Vector` traits: an integer fold and
+//! a lane-wise float compare and select are what every ISA's backend turns into `pminub`,
+//! `vpminsq`, `vcmpltpd`+blend or `umin` under the `#[target_feature]` of the function
+//! `kernel_table!` wraps them in (checked with `llvm-objdump -d` of
+//! `coresum::arch::x86_64::avx512::min_f64` and its siblings). A float block is 256 bytes
+//! whatever the type, so that its accumulators stay in registers (4 AVX-512, 8 AVX2, 16 SSE2 or
+//! NEON vectors) with independent lanes: no loop-carried dependency but one select per vector.
 //! Nothing can overflow: no arithmetic is done on the elements. A NaN is sticky in its lane (no
 //! number compares better than it), so one test of the accumulators at the end says whether there
 //! is one, and a search finds the first (numpy's rule); `-0.0 == +0.0`, so which zero is the
@@ -32,20 +35,23 @@ pub(crate) trait Lane: Copy + PartialOrd {
     type Block: Copy + AsRef<[Self]> + AsMut<[Self]>;
     /// Every accumulator set to `value`.
     fn block(value: Self) -> Self::Block;
+    /// Whether the type has NaNs (the floats).
+    const FLOAT: bool;
     /// Whether the value is a NaN (never, for integers).
     fn is_nan(self) -> bool;
 }
 
 macro_rules! lane {
     (int: $($t:ty),*) => {
-        lane!(@ $($t: |_| false),*);
+        lane!(@ false, $($t: |_| false),*);
     };
     // Written as a comparison, which vectorises; `is_nan` is the same test.
     (float: $($t:ty),*) => {
-        lane!(@ $($t: |x: $t| x != x),*);
+        lane!(@ true, $($t: |x: $t| x != x),*);
     };
-    (@ $($t:ty: $is_nan:expr),*) => {$(
+    (@ $float:literal, $($t:ty: $is_nan:expr),*) => {$(
         impl Lane for $t {
+            const FLOAT: bool = $float;
             type Block = [$t; BLOCK_BYTES / size_of::<$t>()];
 
             #[inline(always)]
@@ -82,6 +88,14 @@ pub(crate) unsafe fn extreme<T: Lane, const MAX: bool>(data: &[T]) -> Option<T> 
         }
     };
     let first = *data.first()?;
+    if !T::FLOAT {
+        // LLVM's loop vectoriser turns this integer reduction into `pminsq`-style lanes with
+        // several accumulators (as it does `iter().min()`); its blocks of `acc` it handles worse.
+        return Some(
+            data.iter()
+                .fold(first, |m, &x| if better(x, m) { x } else { m }),
+        );
+    }
     let mut acc = T::block(first);
     let blocks = data.chunks_exact(acc.as_ref().len());
     let tail = blocks.remainder();
