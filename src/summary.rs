@@ -28,7 +28,7 @@ use num_bigint::{BigInt, BigUint};
 /// assert_eq!(summary.sum(), 6);
 /// assert_eq!((summary.argmin(), summary.max()), (Some(1), Some(12)));
 /// assert_eq!(summary.mean(), coresum::mean(&data));
-/// assert_eq!(summary.variance(1), Some(61.7));
+/// assert_eq!(summary.variance(1), Some(67.2));
 /// ```
 #[derive(Debug)]
 pub struct Summary<T> {
