@@ -208,7 +208,10 @@ impl<T: Summarize> Summary<T> {
         replace(&mut self.min, next.min, false);
         replace(&mut self.max, next.max, true);
         self.count += next.count;
-        self.sum = add(std::mem::replace(&mut self.sum, ExactTotal::Special(0.0)), next.sum);
+        self.sum = add(
+            std::mem::replace(&mut self.sum, ExactTotal::Special(0.0)),
+            next.sum,
+        );
         self.squares = add(
             std::mem::replace(&mut self.squares, ExactTotal::Special(0.0)),
             next.squares,
