@@ -225,6 +225,10 @@ impl<T: Summarize> Summary<T> {
 
     /// The exact sum, as [`sum`](crate::sum) returns it (floats: correctly rounded).
     pub fn sum(&self) -> T::Output {
+        if self.count == 0 {
+            // The identity −0.0 stands for no elements; their sum is 0 (`+0.0`), as `sum` gives.
+            return T::output(&ExactTotal::Value(BigInt::ZERO, 0));
+        }
         T::output(&self.sum)
     }
 
