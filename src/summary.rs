@@ -141,7 +141,8 @@ summarize_float!(half::f16, half::bf16);
 fn add(a: ExactTotal, b: ExactTotal) -> ExactTotal {
     use ExactTotal::{Special, Value};
     match (a, b) {
-        (Special(x), Special(y)) => Special(x + y),
+        // ∞ − ∞ is the NaN `ExactSum` gives (x86's default NaN has its sign bit set).
+        (Special(x), Special(y)) => Special(if (x + y).is_nan() { f64::NAN } else { x + y }),
         // A zero special (a float sum of zeros) leaves a finite value as it is.
         (Special(x), value @ Value(..)) | (value @ Value(..), Special(x)) if x == 0.0 => value,
         (Special(x), Value(..)) | (Value(..), Special(x)) => Special(x),
