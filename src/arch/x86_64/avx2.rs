@@ -16,6 +16,7 @@ pub(crate) fn is_available() -> bool {
 
 impl Vector for __m256i {
     const BYTES: usize = 32;
+    type I64Fold = crate::algo::int::BiasedI64<Self>;
 
     #[inline(always)]
     unsafe fn load(ptr: *const u8) -> Self {

@@ -4,7 +4,7 @@
 //! `algo/`, so the AVX2 tests vouch for them on machines without AVX-512.
 
 use crate::algo::float::FloatVector;
-use crate::algo::int::Vector;
+use crate::algo::int::{SignedHalves, SignedShift, Vector};
 use core::arch::x86_64::*;
 
 /// Whether the running CPU has AVX-512 F and BW. No run-time check where the build already
@@ -16,6 +16,7 @@ pub(crate) fn is_available() -> bool {
 
 impl Vector for __m512i {
     const BYTES: usize = 64;
+    type I64Fold = SignedHalves<Self>;
 
     #[inline(always)]
     unsafe fn load(ptr: *const u8) -> Self {
@@ -163,6 +164,14 @@ impl FloatVector for __m512d {
             let sum = _mm512_add_epi64(_mm512_castpd_si512(self), _mm512_castpd_si512(other));
             _mm512_castsi512_pd(sum)
         }
+    }
+}
+
+impl SignedShift for __m512i {
+    #[inline(always)]
+    unsafe fn sra32(self) -> Self {
+        // SAFETY: the caller guarantees AVX-512 F.
+        unsafe { _mm512_srai_epi64::<32>(self) }
     }
 }
 

@@ -14,6 +14,7 @@ pub(crate) fn is_available() -> bool {
 
 impl Vector for __m128i {
     const BYTES: usize = 16;
+    type I64Fold = crate::algo::int::BiasedI64<Self>;
 
     #[inline(always)]
     unsafe fn load(ptr: *const u8) -> Self {
