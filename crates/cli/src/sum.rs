@@ -146,23 +146,18 @@ impl SumArgs {
         if !before.is_file() {
             return self.sum_stream(&mut &*file, &name, false);
         }
-        let (dtype, extent) = self.locate(file, before.len(), &name)?;
+        let (dtype, extent) = self.locate(file, &name, before.len())?;
+        let count = extent.count;
         let mode = Mode::from(self.mode);
         let total = with_dtype!(dtype, T => input::sum_file::<T>(file, &name, extent, pool, mode)?);
-        // A file rewritten in place reads without error: its length or time stamp tells.
-        let after = file
-            .metadata()
-            .map_err(|e| format!("cannot read {name}: {e}"))?;
-        if after.len() != before.len() || after.modified().ok() != before.modified().ok() {
-            return Err(format!("{name} changed while it was summed"));
-        }
-        Ok(self.summed(total, dtype, extent.count, pool.threads(), start, name))
+        unchanged(file, &name, &before)?;
+        Ok(self.summed(total, dtype, count, pool.threads(), start, name))
     }
 
-    /// Where the elements of the regular file `file` (`len` bytes, named `name`) are: a `.npy`
-    /// file's by its header, raw data's by `--dtype`, `--be` and `--offset`; checked against the
-    /// file's length. Front ends that sum part of a file (`coresum-mpi`) start here too.
-    pub fn locate(&self, file: &File, len: u64, name: &str) -> Result<(Dtype, Extent), String> {
+    /// Where the elements of the regular file `file` (of `len` bytes) are, and their type: after
+    /// its `.npy` header, or raw data of `--dtype` from `--offset`. Front ends that read part of a
+    /// file (`coresum-mpi`) start here too.
+    pub fn locate(&self, file: &File, name: &str, len: u64) -> Result<(Dtype, Extent), String> {
         let (header, _) = npy::read_header(&mut &*file).map_err(|e| format!("{name}: {e}"))?;
         let (dtype, endian) = self.layout(header.as_ref(), name)?;
         let (offset, body) = match &header {
@@ -293,6 +288,18 @@ impl SumArgs {
             total,
         }
     }
+}
+
+/// Fails if `file` changed since its metadata was `before`: a file rewritten in place reads
+/// without error, but its length or time stamp tells.
+pub fn unchanged(file: &File, name: &str, before: &std::fs::Metadata) -> Result<(), String> {
+    let after = file
+        .metadata()
+        .map_err(|e| format!("cannot read {name}: {e}"))?;
+    if after.len() != before.len() || after.modified().ok() != before.modified().ok() {
+        return Err(format!("{name} changed while it was read"));
+    }
+    Ok(())
 }
 
 /// The files `args` name: each as given when it exists (or is `-`), else a glob pattern's matches

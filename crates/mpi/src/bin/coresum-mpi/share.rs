@@ -64,7 +64,7 @@ pub fn open(args: &SumArgs, path: &Path, rank: usize, ranks: usize) -> Result<Sh
             "coresum-mpi cannot split {name}: not a regular file"
         ));
     }
-    let (dtype, whole) = args.locate(&file, before.len(), &name)?;
+    let (dtype, whole) = args.locate(&file, &name, before.len())?;
     let size = dtype.size();
     let count = usize::try_from(whole.count).map_err(|_| format!("{name} is too large"))?;
     let mine = coresum_mpi::share(count, size, rank, ranks);
