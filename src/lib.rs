@@ -46,6 +46,8 @@ mod plan;
 mod rational;
 mod reduce;
 mod stats;
+// Summary: one-pass, mergeable statistics (issue 11, `coresum stats`).
+mod summary;
 #[cfg(test)]
 mod tail_tests;
 
@@ -56,6 +58,7 @@ pub use extreme::{__extreme_at_cuts, argmax, argmin, max, min};
 pub use isa::{Isa, isa};
 pub use pool::{Cores, Owner, Pool, PoolBuilder, PoolError, SumError, SumTask, default_pool};
 pub use stats::{Moments, mean, std_dev, variance};
+pub use summary::{Summarize, Summary};
 
 use std::fmt;
 
@@ -139,7 +142,7 @@ pub fn __dot_on<T: Dottable>(
     b: &[T],
 ) -> Result<T::DotOutput, IsaUnavailable> {
     arch::Kernels::get(isa)
-        .map(|kernels| dot::dot_on_grid(kernels, mode, a, b))
+        .map(|kernels| dot::dot_on_grid(kernels, mode, a, b).into())
         .ok_or(IsaUnavailable(isa))
 }
 

@@ -11,6 +11,7 @@
 use crate::arch::Kernels;
 use crate::dot::Dottable;
 use crate::element::{Mode, Summable};
+use crate::exact_sum::ExactSum;
 use crate::float::FloatPartial;
 use crate::pool::{Owned, Owner, Pool, SumTask, reduce_on_default};
 use crate::rational;
@@ -63,6 +64,34 @@ pub trait Moments: Summable {
     /// The exact total of a sum partial (first pass or error-free retry) as an interval.
     #[doc(hidden)]
     fn sum_bounds(total: &Self::Partial) -> Bounds;
+
+    /// The exact sum of `data`, on the calling thread (for [`Summary`](crate::Summary)).
+    #[doc(hidden)]
+    fn exact_total(data: &[Self]) -> ExactTotal {
+        let total = Self::partial(Kernels::active(), Pass::ErrorFree, data);
+        ExactTotal::of(Self::sum_bounds(&total))
+    }
+}
+
+/// An exact sum: `units · 2^exp2`, or a value that decides the result on its own (NaN, ±∞, and
+/// the signed zero of a float sum of zeros).
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum ExactTotal {
+    /// The exact finite sum.
+    Value(BigInt, i64),
+    /// NaN, ±∞ or a float ±0.
+    Special(f64),
+}
+
+impl ExactTotal {
+    /// The centre of `bounds` (exact where it comes from the error-free pass).
+    pub(crate) fn of(bounds: Bounds) -> ExactTotal {
+        match bounds {
+            Bounds::Value { units, exp2, .. } => ExactTotal::Value(units, exp2),
+            Bounds::Special(x) => ExactTotal::Special(x),
+        }
+    }
 }
 
 macro_rules! moments_int {
@@ -79,17 +108,20 @@ moments_int!(i8, u8, i16, u16, i32, u32, i64, u64, isize, usize);
 
 /// The interval of a float sum partial.
 fn float_sum_bounds(total: &FloatPartial) -> Bounds {
-    let (sum, slack) = match total {
-        FloatPartial::Exact { sum, slack } => (sum, *slack),
-        FloatPartial::Compensated { sum } => (sum, f64::INFINITY),
-        FloatPartial::Fast { sum, .. } => return Bounds::Special(*sum),
-    };
+    match total {
+        FloatPartial::Exact { sum, slack } => exact_sum_bounds(sum, *slack),
+        // Not produced: only the certified and error-free passes feed these reductions.
+        FloatPartial::Compensated { .. } => Bounds::Special(f64::NAN),
+        FloatPartial::Fast { sum, .. } => Bounds::Special(*sum),
+    }
+}
+
+/// The interval of an exact sum within `slack` (twice it bounds the error, as for sums).
+fn exact_sum_bounds(sum: &ExactSum, slack: f64) -> Bounds {
     let units = sum.units();
     match sum.special() {
         Some(special) => Bounds::Special(special),
         None if units.bits() == 0 && slack == 0.0 => Bounds::Special(sum.finish()),
-        // Not produced: only the certified and error-free passes feed these reductions.
-        None if !slack.is_finite() => Bounds::Special(f64::NAN),
         None => Bounds::within(units, -1074, 2.0 * slack),
     }
 }
@@ -292,6 +324,30 @@ impl<T: Moments + Dottable> OfSlice for Variance<T> {
 /// ```
 pub fn mean<T: Moments>(data: &[T]) -> Option<f64> {
     reduce_on_default(Mean::new(Pass::first(Mode::Exact)), data)
+}
+
+impl ExactSum {
+    /// The correctly rounded mean of `count` terms whose exact sum this is: `Σx / count` rounded
+    /// once, as [`mean`] rounds it; `None` when `count` is 0. For sums merged from parts (across
+    /// processes: `coresum-mpi`), where the terms themselves are not at hand.
+    ///
+    /// ```
+    /// let mut sum = coresum::ExactSum::new();
+    /// sum.add_slice(&[1e308, 1e308, 0.1]);
+    /// assert_eq!(sum.finish_mean(3), coresum::mean(&[1e308, 1e308, 0.1]));
+    /// assert_eq!(sum.finish_mean(0), None);
+    /// ```
+    pub fn finish_mean(&self, count: u64) -> Option<f64> {
+        if count == 0 {
+            return None;
+        }
+        Some(match exact_sum_bounds(self, 0.0) {
+            Bounds::Special(x) => x / count as f64,
+            Bounds::Value { units, exp2, .. } => {
+                rational::round(&units, &BigUint::from(count), exp2)
+            }
+        })
+    }
 }
 
 /// The variance `Σ(x − mean)² / (n − ddof)`, correctly rounded; `None` when `n <= ddof`. A NaN

@@ -22,6 +22,7 @@ use crate::stats::Bounds;
 use core::fmt::{self, Debug};
 use core::marker::PhantomData;
 use core::ops::Range;
+use num_bigint::BigInt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// `a` and `b` of a dot product have different lengths.
@@ -78,6 +79,20 @@ pub trait DotReduce: Summable {
     /// The exact total as an interval, or `None` where only the retry can tell it.
     #[doc(hidden)]
     fn dot_bounds(total: &Self::DotPartial) -> Option<Bounds>;
+
+    /// The exact `Σx²` of `data` as `units · 2^exp2`, or its special value (NaN, +∞), on the
+    /// calling thread (for [`Summary`](crate::Summary)).
+    #[doc(hidden)]
+    fn exact_sum_sq(data: &[Self]) -> Result<(BigInt, i64), f64> {
+        let total = Self::dot_partial(Kernels::active(), Pass::ErrorFree, data, data);
+        match Self::dot_bounds(&total) {
+            Some(Bounds::Value { units, exp2, .. }) => Ok((units, exp2)),
+            Some(Bounds::Special(x)) if x.is_finite() => Ok((BigInt::ZERO, 0)),
+            Some(Bounds::Special(x)) => Err(x),
+            // Not produced: the error-free pass always decides.
+            None => Err(f64::NAN),
+        }
+    }
 }
 
 /// A dot product's value before it is typed: crate-private.
@@ -167,6 +182,16 @@ pub(crate) struct Typed;
 
 /// [`norm2`]: the square root of the sum of squares, scaled where it is not normal.
 pub(crate) struct Norm;
+
+/// The untyped [`DotValue`] (the crate's own callers).
+pub(crate) struct Raw;
+
+impl DotKind for Raw {
+    type Output<T: Dottable> = DotValue;
+    fn finish<T: Dottable>(pass: Pass, total: T::DotPartial) -> Option<DotValue> {
+        T::dot_finish(pass, total)
+    }
+}
 
 impl DotKind for Checked {
     type Output<T: Dottable> = Result<T::DotOutput, LengthMismatch>;
@@ -416,17 +441,17 @@ pub(crate) mod on_rayon {
 }
 
 /// The dot product of `a` and `b` (pairs past the shorter are ignored) on the calling thread,
-/// on the chunk grid, with `kernels` (the `__dot_on` test hook).
+/// on the chunk grid, with `kernels` (the `__dot_on` test hook, `Summary`).
 pub(crate) fn dot_on_grid<T: Dottable>(
     kernels: &Kernels,
     mode: Mode,
     a: &[T],
     b: &[T],
-) -> T::DotOutput {
+) -> DotValue {
     let len = a.len().min(b.len());
     let pair = Pair {
         a: &a[..len],
         b: &b[..len],
     };
-    crate::reduce::reduce_on_grid(Dot::<T, Typed>::new(mode), kernels, pair)
+    crate::reduce::reduce_on_grid(Dot::<T, Raw>::new(mode), kernels, pair)
 }
