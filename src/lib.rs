@@ -51,7 +51,7 @@ mod summary;
 #[cfg(test)]
 mod tail_tests;
 
-pub use dot::{DotReduce, Dottable, LengthMismatch, dot, dot_with, norm2, sum_sq};
+pub use dot::{__dot_at_cuts, DotReduce, Dottable, LengthMismatch, dot, dot_with, norm2, sum_sq};
 pub use element::{Mode, Summable};
 pub use exact_sum::{DecodeError, ExactSum};
 pub use extreme::{__extreme_at_cuts, argmax, argmin, max, min};

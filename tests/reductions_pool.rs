@@ -218,13 +218,17 @@ proptest! {
 
     #[test]
     fn dot_and_variance_round_correctly(seed in any::<u64>(), n in 1usize..3000, spread in 0i32..500,
-                                        isa_index in 0usize..8) {
+                                        isa_index in 0usize..8,
+                                        cuts in proptest::collection::vec(0usize..3000, 0..6)) {
         let isas = Isa::available();
         let isa = isas[isa_index % isas.len()];
         let a = floats(seed, n, spread);
         let b = floats(seed.rotate_left(17), n, spread);
         let got = coresum::__dot_on(isa, Mode::Exact, &a, &b).unwrap();
         prop_assert!(rounds_to(got, &exact_dot(&a, &b), &BigInt::from(1)), "{isa} {got}");
+        // Any chunking merges to the same bits.
+        let cut = coresum::__dot_at_cuts(isa, Mode::Exact, &a, &b, &cuts).unwrap().unwrap();
+        prop_assert_eq!(cut.to_bits(), got.to_bits());
         let shifted: Vec<f64> = a.iter().map(|x| x + 2f64.powi(spread / 2)).collect();
         if let Some(variance) = coresum::variance(&shifted, 0) {
             let (num, den) = exact_variance(&shifted, 0);

@@ -455,3 +455,21 @@ pub(crate) fn dot_on_grid<T: Dottable>(
     };
     crate::reduce::reduce_on_grid(Dot::<T, Raw>::new(mode), kernels, pair)
 }
+
+/// **Not public API**: for coresum's own tests and fuzz targets, which may change it at any time.
+///
+/// The dot product of `a` and `b` on `isa`, cut into chunks at `cuts` (element indices, in any
+/// order; those past the end count as the end) whose partials merge in order, as the pool
+/// merges its chunks.
+#[doc(hidden)]
+pub fn __dot_at_cuts<T: Dottable>(
+    isa: crate::Isa,
+    mode: Mode,
+    a: &[T],
+    b: &[T],
+    cuts: &[usize],
+) -> Result<Result<T::DotOutput, LengthMismatch>, crate::IsaUnavailable> {
+    let kernels = Kernels::get(isa).ok_or(crate::IsaUnavailable(isa))?;
+    Ok(Pair::new(a, b)
+        .map(|pair| crate::reduce::reduce_at_cuts(Dot::<T, Typed>::new(mode), kernels, pair, cuts)))
+}
