@@ -34,6 +34,7 @@ pub mod pool;
 #[cfg(feature = "rayon")]
 pub mod rayon;
 
+mod accumulator;
 mod algo;
 mod arch;
 mod element;
@@ -44,10 +45,14 @@ mod reduce;
 #[cfg(test)]
 mod tail_tests;
 
+pub use accumulator::Accumulator;
 pub use element::{Mode, Summable};
 pub use exact_sum::{DecodeError, ExactSum};
 pub use isa::{Isa, isa};
-pub use pool::{Cores, Owner, Pool, PoolBuilder, PoolError, SumError, SumTask, default_pool};
+pub use pool::{
+    Cores, Owner, Pool, PoolBuilder, PoolError, STREAM_BUFFERS_PER_WORKER, SumError, SumTask,
+    default_pool,
+};
 
 use std::fmt;
 

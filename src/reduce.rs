@@ -44,13 +44,23 @@ impl Pass {
             Mode::Fast => Pass::Fast,
         }
     }
+
+    /// The pass of a partial that must outlive its data (a stream's buffers, an `Accumulator`):
+    /// no retry can re-read the chunks, so [`Mode::Exact`] takes the error-free pass, whose
+    /// partials are exact; the other modes their first pass.
+    pub(crate) fn kept(mode: Mode) -> Pass {
+        match mode {
+            Mode::Exact => Pass::ErrorFree,
+            other => Pass::first(other),
+        }
+    }
 }
 
 /// How one element type's chunks are summed, merged and finished: the sealed half of
 /// [`Summable`], crate-private (it can be neither named nor implemented outside the crate).
 pub trait Reduce: Sized {
     /// The sum of one or more consecutive chunks, before the result is rounded or decided.
-    type Partial: Send + 'static;
+    type Partial: Clone + Send + 'static;
 
     /// Sums one chunk with `pass`'s kernels of one ISA (an empty chunk gives the empty partial).
     fn partial(kernels: &Kernels, pass: Pass, chunk: &[Self]) -> Self::Partial;
@@ -84,7 +94,7 @@ pub(crate) fn finish<'a, T: Summable, E>(
     partials: impl IntoIterator<Item = Result<T::Partial, E>>,
     chunks: impl IntoIterator<Item = &'a [T]>,
 ) -> Result<T::Output, E> {
-    let total = merge_in_order::<T, E>(kernels, Pass::first(mode), partials)?;
+    let total = merged::<T, E>(kernels, Pass::first(mode), partials)?;
     Ok(T::finish(total).unwrap_or_else(|| error_free::<T>(kernels, chunks)))
 }
 
@@ -119,6 +129,21 @@ pub(crate) fn sum_on_grid<T: Summable>(kernels: &Kernels, mode: Mode, data: &[T]
     )
 }
 
+/// The partial of `data` with `pass`, on the pool's chunk grid, merged in chunk order: what an
+/// `Accumulator` adds and a stream's small buffers give. [`Reduce::round`] finishes it.
+pub(crate) fn partial_on_grid<T: Summable>(
+    kernels: &Kernels,
+    pass: Pass,
+    data: &[T],
+) -> T::Partial {
+    let chunk_bytes = chunk_bytes();
+    let plan = ChunkPlan::new(data, chunk_bytes);
+    let partials = (0..plan.count())
+        .map(|i| Ok::<_, Infallible>(T::partial(kernels, pass, &data[plan.range(i)])));
+    let Ok(total) = merged::<T, Infallible>(kernels, pass, partials);
+    total
+}
+
 /// The sum of `data` cut at `cuts` (element indices, in any order; those past the end count as
 /// the end), with the first pass of `mode` and the error-free retry, or with the error-free pass
 /// only: what `__sum_at_cuts` runs for the tests.
@@ -149,13 +174,13 @@ fn error_free<'a, T: Summable>(
     let partials = chunks
         .into_iter()
         .map(|chunk| Ok::<_, Infallible>(T::partial(kernels, Pass::ErrorFree, chunk)));
-    let Ok(total) = merge_in_order::<T, Infallible>(kernels, Pass::ErrorFree, partials);
+    let Ok(total) = merged::<T, Infallible>(kernels, Pass::ErrorFree, partials);
     T::round(total)
 }
 
 /// Merges the partials of consecutive chunks, in chunk order; the empty partial where there are
 /// none.
-fn merge_in_order<T: Summable, E>(
+pub(crate) fn merged<T: Summable, E>(
     kernels: &Kernels,
     pass: Pass,
     partials: impl IntoIterator<Item = Result<T::Partial, E>>,

@@ -36,6 +36,7 @@
 //! | `job.rs` | the job traits and [`Owner`]; job kinds in `sum_job.rs` and `broadcast.rs` |
 //! | `inline.rs` | the inline thresholds and the sum on the calling thread |
 //! | `task.rs` | [`SumTask`], the future of an asynchronous sum |
+//! | `stream.rs` | [`Pool::sum_stream`]: a stream of buffers, summed as they arrive |
 //! | `global.rs` | the default pool |
 //! | `topology.rs` | cores, caches and pinning, as the OS reports them |
 //! | `sync.rs` | std's primitives, or loom's under `--cfg loom` (`loom_tests.rs`) |
@@ -50,6 +51,7 @@ mod latch;
 #[cfg(all(test, loom))]
 mod loom_tests;
 mod registry;
+mod stream;
 mod sum_job;
 mod sync;
 mod task;
@@ -62,6 +64,7 @@ pub use global::{default_pool, default_pool_error};
 pub use inline::{ASYNC_INLINE_BYTES, DEFAULT_INLINE_BYTES};
 pub use job::Owner;
 pub use registry::DEFAULT_SPIN;
+pub use stream::STREAM_BUFFERS_PER_WORKER;
 pub use task::SumTask;
 pub use topology::{allowed_cores, cache_bytes, parse_core_list, physical_cores};
 
@@ -181,7 +184,7 @@ impl Pool {
         if self.runs_inline(size_of_val(data)) {
             return sum_inline(data, mode);
         }
-        let job = Arc::new(SumJob::new(
+        let job = Arc::new(SumJob::<T, _>::new(
             Borrowed::new(data),
             Kernels::active(),
             mode,
@@ -223,7 +226,7 @@ impl Pool {
             if self.runs_inline(bytes) && (bytes < ASYNC_INLINE_BYTES || in_worker()) {
                 Err(sum_inline(slice, mode))
             } else {
-                Ok(Arc::new(SumJob::new(
+                Ok(Arc::new(SumJob::<T, _>::new(
                     data,
                     Kernels::active(),
                     mode,

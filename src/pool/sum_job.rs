@@ -19,16 +19,76 @@ use super::sync::{AtomicBool, AtomicUsize, Mutex, Ordering, lock};
 use crate::arch::Kernels;
 use crate::element::{Mode, Summable};
 use crate::plan::{ChunkPlan, chunk_bytes};
-use crate::reduce;
+use crate::reduce::{self, Pass};
 use crossbeam_utils::CachePadded;
+use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// What a [`SumJob`] delivers once every chunk is summed: the finished sum ([`Total`]), or the
+/// merged partial of a stream's buffer ([`Kept`]).
+pub(crate) trait Deliver<T: Summable>: Send + Sync + 'static {
+    /// The job's result.
+    type Output: Send + 'static;
+
+    /// The pass each chunk is summed with.
+    fn pass(mode: Mode) -> Pass;
+
+    /// The result from the chunks' partials, in chunk order (and the chunks, for a retry).
+    fn deliver<'a>(
+        kernels: &Kernels,
+        mode: Mode,
+        partials: impl Iterator<Item = Result<T::Partial, SumError>>,
+        chunks: impl Iterator<Item = &'a [T]>,
+    ) -> Result<Self::Output, SumError>;
+}
+
+/// The finished sum: the first pass of the mode, retried where it leaves the rounding open.
+pub(crate) struct Total;
+
+impl<T: Summable> Deliver<T> for Total {
+    type Output = T::Output;
+
+    fn pass(mode: Mode) -> Pass {
+        Pass::first(mode)
+    }
+
+    fn deliver<'a>(
+        kernels: &Kernels,
+        mode: Mode,
+        partials: impl Iterator<Item = Result<T::Partial, SumError>>,
+        chunks: impl Iterator<Item = &'a [T]>,
+    ) -> Result<T::Output, SumError> {
+        reduce::finish(kernels, mode, partials, chunks)
+    }
+}
+
+/// The merged partial in [`Pass::kept`]: exact for `Exact`, so it can be merged with other
+/// buffers' partials after this buffer is released (`stream.rs`).
+pub(crate) struct Kept;
+
+impl<T: Summable> Deliver<T> for Kept {
+    type Output = T::Partial;
+
+    fn pass(mode: Mode) -> Pass {
+        Pass::kept(mode)
+    }
+
+    fn deliver<'a>(
+        kernels: &Kernels,
+        mode: Mode,
+        partials: impl Iterator<Item = Result<T::Partial, SumError>>,
+        _chunks: impl Iterator<Item = &'a [T]>,
+    ) -> Result<T::Partial, SumError> {
+        reduce::merged::<T, SumError>(kernels, Pass::kept(mode), partials)
+    }
+}
 
 /// Where one chunk's partial sum lands: written by the worker that sums the chunk, taken by the
 /// one that merges; padded so that neighbouring slots never share a 128-byte line.
 type Slot<P> = CachePadded<Mutex<Option<P>>>;
 
-/// A sum of the slice `D` owns, cut into chunks.
-pub(crate) struct SumJob<T: Summable, D> {
+/// A sum of the slice `D` owns, cut into chunks, delivering `R` ([`Total`] or [`Kept`]).
+pub(crate) struct SumJob<T: Summable, D, R: Deliver<T> = Total> {
     data: D,
     /// The slice `data.slice()` gave at submission; the plan describes it.
     address: usize,
@@ -43,10 +103,11 @@ pub(crate) struct SumJob<T: Summable, D> {
     cancelled: AtomicBool,
     failure: Mutex<Option<SumError>>,
     partials: Box<[Slot<T::Partial>]>,
-    completion: Completion<T::Output>,
+    completion: Completion<R::Output>,
+    deliver: PhantomData<fn() -> R>,
 }
 
-impl<T: Summable, D: Owner<T>> SumJob<T, D> {
+impl<T: Summable, D: Owner<T>, R: Deliver<T>> SumJob<T, D, R> {
     /// A job over `data.slice()`, planned now on the slice it returns.
     pub(crate) fn new(data: D, kernels: &'static Kernels, mode: Mode, workers: usize) -> Self {
         let slice = data.slice();
@@ -70,6 +131,7 @@ impl<T: Summable, D: Owner<T>> SumJob<T, D> {
                 .map(|_| CachePadded::new(Mutex::new(None)))
                 .collect(),
             completion: Completion::new(),
+            deliver: PhantomData,
         }
     }
 
@@ -89,7 +151,8 @@ impl<T: Summable, D: Owner<T>> SumJob<T, D> {
             if self.cancelled.load(Ordering::Relaxed) {
                 break;
             }
-            let partial = reduce::partial(self.kernels, self.mode, &slice[self.plan.range(i)]);
+            let chunk = &slice[self.plan.range(i)];
+            let partial = T::partial(self.kernels, R::pass(self.mode), chunk);
             *lock(&self.partials[i]) = Some(partial);
         }
         Ok(())
@@ -101,7 +164,7 @@ impl<T: Summable, D: Owner<T>> SumJob<T, D> {
     }
 
     /// Merges the partials in chunk order.
-    fn result(&self) -> Result<T::Output, SumError> {
+    fn result(&self) -> Result<R::Output, SumError> {
         if let Some(error) = lock(&self.failure).take() {
             return Err(error);
         }
@@ -113,11 +176,11 @@ impl<T: Summable, D: Owner<T>> SumJob<T, D> {
             .iter()
             .map(|slot| lock(slot).take().ok_or(SumError::AlreadyTaken));
         let chunks = (0..self.plan.count()).map(|i| &slice[self.plan.range(i)]);
-        reduce::finish(self.kernels, self.mode, partials, chunks)
+        R::deliver(self.kernels, self.mode, partials, chunks)
     }
 }
 
-impl<T: Summable, D: Owner<T>> Job for SumJob<T, D> {
+impl<T: Summable, D: Owner<T>, R: Deliver<T>> Job for SumJob<T, D, R> {
     fn work(&self, _worker: usize) -> bool {
         let count = self.plan.count();
         let start = self.next.fetch_add(self.run, Ordering::Relaxed);
@@ -145,8 +208,8 @@ impl<T: Summable, D: Owner<T>> Job for SumJob<T, D> {
     }
 }
 
-impl<T: Summable, D: Owner<T>> Control<T::Output> for SumJob<T, D> {
-    fn completion(&self) -> &Completion<T::Output> {
+impl<T: Summable, D: Owner<T>, R: Deliver<T>> Control<R::Output> for SumJob<T, D, R> {
+    fn completion(&self) -> &Completion<R::Output> {
         &self.completion
     }
 
