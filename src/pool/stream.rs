@@ -137,8 +137,8 @@ where
     D: Owner<T> + 'static,
     S: Stream<Item = D> + Send + 'static,
 {
-    /// Starts summing one buffer: on the spot if it is small (or this is a worker, or the pool is
-    /// gone), else as a job.
+    /// Starts summing one buffer: on the spot if it is small or empty (or this is a worker, or the
+    /// pool is gone), else as a job.
     fn start(&self, data: D) -> SumTask<T::Partial> {
         let kernels = Kernels::active();
         // The owner's `deref`/`as_ref` are user code: a panic there is the task's error.
@@ -146,7 +146,11 @@ where
             let slice = data.slice();
             let registry = self.pool.upgrade().filter(|r| !r.is_shut_down());
             match registry {
-                Some(registry) if size_of_val(slice) >= self.inline_below && !in_worker() => {
+                Some(registry)
+                    if !slice.is_empty()
+                        && size_of_val(slice) >= self.inline_below
+                        && !in_worker() =>
+                {
                     let job = SumJob::<T, D, Kept>::new(data, kernels, self.mode, self.threads);
                     Ok((Arc::new(job), registry))
                 }
