@@ -3,6 +3,7 @@
 //! its bytes round-trip, and every corruption of them is an error.
 
 #[path = "common/reference.rs"]
+#[allow(dead_code, reason = "shared: this test uses the exact reference only")]
 mod reference;
 
 use coresum::{Accumulator, DecodeError, Summable};
