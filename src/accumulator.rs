@@ -1,16 +1,16 @@
 //! [`Accumulator`]: an exact running sum of any [`Summable`] type, fed slice by slice, mergeable
 //! and serialisable.
 //!
-//! It holds the partial of the error-free pass ([`Pass::kept`] of `Mode::Exact`): for integers the
+//! It holds the partial of the error-free pass (the [`Kept`] reduction of `Mode::Exact`): for integers the
 //! 128-bit sum, for floats an [`ExactSum`]. Both are exact, so slices can be added in any pieces,
 //! accumulators merged in any order, and [`finish`](Accumulator::finish) gives the same bits as
 //! one [`sum`](crate::sum) over the concatenation.
 
 use crate::arch::Kernels;
-use crate::element::Summable;
+use crate::element::{Mode, Summable};
 use crate::exact_sum::{DecodeError, ExactSum, crc32};
 use crate::float::FloatPartial;
-use crate::reduce::{self, Pass, Reduce};
+use crate::reduce::{self, ElementSum, Kept, Pass};
 use std::fmt;
 
 /// An exact running sum of `T`s, built up slice by slice, merged across threads or machines, and
@@ -43,7 +43,7 @@ impl<T: Summable> Accumulator<T> {
     /// An empty sum (which finishes to 0).
     pub fn new() -> Self {
         Accumulator {
-            total: T::partial(Kernels::active(), PASS, &[]),
+            total: T::partial(Kernels::active(), Pass::kept(Mode::Exact), &[]),
         }
     }
 
@@ -51,7 +51,7 @@ impl<T: Summable> Accumulator<T> {
     pub fn add_slice(&mut self, data: &[T]) {
         T::merge(
             &mut self.total,
-            reduce::partial_on_grid(Kernels::active(), PASS, data),
+            reduce::reduce_on_grid(Kept::new(Mode::Exact), Kernels::active(), data),
         );
     }
 
@@ -118,8 +118,6 @@ impl<T: Summable> Accumulator<T> {
     }
 }
 
-/// The pass whose partials are exact, `Pass::kept(Mode::Exact)`: what an accumulator holds.
-const PASS: Pass = Pass::ErrorFree;
 const MAGIC: [u8; 4] = *b"CSAC";
 const VERSION: u8 = 1;
 /// Magic, version, element type code.
@@ -181,7 +179,7 @@ impl<T: Summable> FromIterator<T> for Accumulator<T> {
 
 /// How an accumulator of one element type is stored: the sealed half of [`Summable`] that
 /// [`Accumulator::to_bytes`] needs, crate-private.
-pub trait Encode: Reduce {
+pub trait Encode: ElementSum {
     /// The element type's code in the encoding.
     const TYPE_CODE: u8;
     /// The payload's length in bytes.

@@ -8,21 +8,21 @@
 //! buffer's job (its worker wakes the task) and, where the bound is not reached, on the stream.
 //! While the bound is reached the stream is not polled: that is the back-pressure.
 //!
-//! Each buffer yields a partial in [`Pass::kept`]: exact for `Mode::Exact` (the error-free pass),
-//! so a buffer is released as soon as it is summed, and the result is the correctly rounded sum of
-//! the concatenation whatever the chunking.
+//! Each buffer is reduced with [`Kept`], whose output is the buffer's partial in [`Pass::kept`]:
+//! exact for `Mode::Exact` (the error-free pass), so a buffer is released as soon as it is summed,
+//! and the result is the correctly rounded sum of the concatenation whatever the chunking.
 
 use super::Pool;
 use super::error::{SumError, panic_message};
 use super::inline::ASYNC_INLINE_BYTES;
 use super::job::Owner;
+use super::reduce_job::{Owned, ReduceJob};
 use super::registry::Registry;
-use super::sum_job::{Kept, SumJob};
 use super::task::{Drive, SumTask};
 use super::worker::in_worker;
 use crate::arch::Kernels;
 use crate::element::{Mode, Summable};
-use crate::reduce::{self, Pass};
+use crate::reduce::{self, Kept, Pass};
 use futures_core::Stream;
 use std::collections::VecDeque;
 use std::future::Future;
@@ -151,14 +151,11 @@ where
                         && size_of_val(slice) >= self.inline_below
                         && !in_worker() =>
                 {
-                    let job = SumJob::<T, D, Kept>::new(data, kernels, self.mode, self.threads);
+                    let job =
+                        ReduceJob::new(Kept::new(self.mode), Owned(data), kernels, self.threads);
                     Ok((Arc::new(job), registry))
                 }
-                _ => Err(reduce::partial_on_grid(
-                    kernels,
-                    Pass::kept(self.mode),
-                    slice,
-                )),
+                _ => Err(reduce::reduce_on_grid(Kept::new(self.mode), kernels, slice)),
             }
         }));
         match started {
