@@ -2,6 +2,7 @@
 //! how floating-point sums are computed. How chunks are summed and combined is `reduce.rs`.
 
 use crate::arch::Kernels;
+use crate::gather::Element;
 use crate::reduce::{Pass, Reduce};
 use core::fmt::Debug;
 
@@ -42,7 +43,7 @@ pub enum Mode {
 ///
 /// The trait is sealed: its kernels are written per type, and how its chunks are summed, merged
 /// and finished is crate-private (`reduce.rs`).
-pub trait Summable: Reduce + Copy + Send + Sync + 'static {
+pub trait Summable: Reduce + Element + Copy + Send + Sync + 'static {
     /// The result type (see the table above).
     type Output: Copy + Debug + PartialEq + Send + Sync + 'static;
 }

@@ -29,7 +29,11 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "arrow")]
+pub mod arrow;
 pub mod isa;
+#[cfg(feature = "ndarray")]
+pub mod ndarray;
 pub mod pool;
 #[cfg(feature = "rayon")]
 pub mod rayon;
@@ -39,15 +43,22 @@ mod arch;
 mod element;
 mod exact_sum;
 mod float;
+mod gather;
+mod integer;
+mod masked;
 mod plan;
 mod reduce;
+mod strided;
 #[cfg(test)]
 mod tail_tests;
 
 pub use element::{Mode, Summable};
 pub use exact_sum::{DecodeError, ExactSum};
+pub use integer::{Integer, checked_sum, wrapping_sum};
 pub use isa::{Isa, isa};
+pub use masked::{Float, MaskError, nansum, nansum_with, sum_masked, sum_masked_with};
 pub use pool::{Cores, Owner, Pool, PoolBuilder, PoolError, SumError, SumTask, default_pool};
+pub use strided::{StrideError, Strided, sum_strided, sum_strided_with};
 
 use std::fmt;
 
