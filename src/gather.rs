@@ -18,7 +18,7 @@
 use crate::arch::Kernels;
 use crate::element::{Mode, Summable};
 use crate::pool::{DEFAULT_INLINE_BYTES, default_pool};
-use crate::reduce::Pass;
+use crate::reduce::{Reduction, Sum};
 use std::ops::Range;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -71,38 +71,43 @@ pub(crate) trait Source<T>: Sync {
     fn block<'a>(&'a self, range: Range<usize>, buf: &'a mut [T]) -> &'a [T];
 }
 
-/// The sum of `source`'s elements in `mode`.
+/// The sum of `source`'s elements in `mode`: the [`Sum`] reduction over its blocks, finished
+/// as `reduce.rs` finishes chunk partials (with the retry's pass over the same blocks where the
+/// first leaves the result undecided).
 pub(crate) fn sum_source<T: Summable>(source: &impl Source<T>, mode: Mode) -> T::Output {
     let kernels = Kernels::active();
     let tasks = source.len().div_ceil(BLOCK * TASK_BLOCKS);
-    let run = |pass: Pass| {
+    let mut sum = Sum::<T>::new(mode);
+    loop {
         let partials = parallel_map(tasks, source.span_bytes(), |task| {
             let start = task * BLOCK * TASK_BLOCKS;
             let end = (start + BLOCK * TASK_BLOCKS).min(source.len());
-            partial(kernels, pass, source, start..end)
+            partial(sum, kernels, source, start..end)
         });
         let mut partials = partials.into_iter();
         let mut total = partials
             .next()
-            .unwrap_or_else(|| T::partial(kernels, pass, &[]));
-        partials.for_each(|next| T::merge(&mut total, next));
-        total
-    };
-    T::finish(run(Pass::first(mode))).unwrap_or_else(|| T::round(run(Pass::ErrorFree)))
+            .unwrap_or_else(|| sum.partial(kernels, 0, &[]));
+        partials.for_each(|next| sum.merge(&mut total, next));
+        match sum.finish(total) {
+            Ok(output) => return output,
+            Err(retry) => sum = retry,
+        }
+    }
 }
 
 /// The partial of `source`'s elements `range`, a block at a time, on the calling thread.
 pub(crate) fn partial<T: Summable>(
+    sum: Sum<T>,
     kernels: &Kernels,
-    pass: Pass,
     source: &impl Source<T>,
     range: Range<usize>,
 ) -> T::Partial {
     let mut buf = vec![T::IDENTITY; BLOCK.min(range.len())];
-    let mut total = T::partial(kernels, pass, &[]);
+    let mut total = sum.partial(kernels, range.start, &[]);
     for start in range.clone().step_by(BLOCK) {
         let block = source.block(start..(start + BLOCK).min(range.end), &mut buf);
-        T::merge(&mut total, T::partial(kernels, pass, block));
+        sum.merge(&mut total, sum.partial(kernels, start, block));
     }
     total
 }

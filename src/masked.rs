@@ -187,24 +187,43 @@ impl<T: Summable> Source<T> for Masked<'_, T> {
     fn block<'a>(&'a self, range: Range<usize>, buf: &'a mut [T]) -> &'a [T] {
         debug_assert!(range.len() <= BLOCK.min(buf.len()));
         let block = &self.data[range.clone()];
-        let out = &mut buf[..block.len()];
-        let mut all_valid = true;
-        for ((i, x), out) in (range.start..range.end)
-            .step_by(64)
+        let words = || {
+            (range.start..range.end)
+                .step_by(64)
+                .map(|i| self.bits(self.bit_offset + i, 64.min(range.end - i)))
+        };
+        // The common case, a block without nulls, is summed where it lies.
+        if words()
             .zip(block.chunks(64))
-            .zip(out.chunks_mut(64))
+            .all(|(word, x)| word == u64::MAX >> (64 - x.len()))
         {
-            let word = self.bits(self.bit_offset + i, x.len());
-            let full = u64::MAX >> (64 - x.len());
-            all_valid &= word == full;
-            if word == full {
-                out.copy_from_slice(x);
-            } else {
-                for (j, (slot, &x)) in out.iter_mut().zip(x).enumerate() {
-                    *slot = if word >> j & 1 != 0 { x } else { T::IDENTITY };
-                }
+            return block;
+        }
+        let out = &mut buf[..block.len()];
+        for ((word, x), out) in words().zip(block.chunks(64)).zip(out.chunks_mut(64)) {
+            for ((byte, x), out) in word
+                .to_le_bytes()
+                .into_iter()
+                .zip(x.chunks(8))
+                .zip(out.chunks_mut(8))
+            {
+                select_byte(byte, x, out);
             }
         }
-        if all_valid { block } else { out }
+        out
+    }
+}
+
+/// `out[j] = x[j]` where bit `j` of `byte` is set, else the identity (`x.len() <= 8`).
+#[inline(always)]
+fn select_byte<T: Summable>(byte: u8, x: &[T], out: &mut [T]) {
+    match byte {
+        0xff if x.len() == 8 => out.copy_from_slice(x),
+        0 => out.fill(T::IDENTITY),
+        _ => {
+            for (j, (slot, &x)) in out.iter_mut().zip(x).enumerate() {
+                *slot = if byte & (1 << j) != 0 { x } else { T::IDENTITY };
+            }
+        }
     }
 }

@@ -20,7 +20,7 @@
 use crate::arch::Kernels;
 use crate::element::{Mode, Summable};
 use crate::gather::{self, BLOCK, Source, parallel_map, sum_source};
-use crate::reduce::Pass;
+use crate::reduce::{Reduction, Sum};
 use crate::strided::{Strided, sum_strided_with};
 use ndarray::{Array, ArrayView, AsArray, Axis, Dimension, RemoveAxis};
 use std::ops::Range;
@@ -123,13 +123,11 @@ pub fn sum_axis_with<'a, T: Summable, D: RemoveAxis>(
 /// stretch of the buffer.
 fn sum_across<T: Summable>(lanes: &[Strided<'_, T>], mode: Mode) -> Vec<T::Output> {
     let kernels = Kernels::active();
-    let pass = Pass::first(mode);
+    let sum = Sum::<T>::new(mode);
     let len = lanes.first().map_or(0, Strided::len);
     let mut buf = vec![T::IDENTITY; BAND_ROWS * lanes.len()];
-    let mut partials: Vec<T::Partial> = lanes
-        .iter()
-        .map(|_| T::partial(kernels, pass, &[]))
-        .collect();
+    let mut partials: Vec<T::Partial> =
+        lanes.iter().map(|_| sum.partial(kernels, 0, &[])).collect();
     for start in (0..len).step_by(BAND_ROWS) {
         let rows = BAND_ROWS.min(len - start);
         for row in 0..rows {
@@ -139,21 +137,25 @@ fn sum_across<T: Summable>(lanes: &[Strided<'_, T>], mode: Mode) -> Vec<T::Outpu
         }
         for (j, partial) in partials.iter_mut().enumerate() {
             let column = &buf[j * BAND_ROWS..j * BAND_ROWS + rows];
-            T::merge(partial, T::partial(kernels, pass, column));
+            sum.merge(partial, sum.partial(kernels, start, column));
         }
     }
     partials
         .into_iter()
         .zip(lanes)
-        .map(|(partial, lane)| {
-            T::finish(partial).unwrap_or_else(|| {
-                T::round(gather::partial(
-                    kernels,
-                    Pass::ErrorFree,
-                    lane,
-                    0..lane.len(),
-                ))
-            })
+        .map(|(mut total, lane)| {
+            let mut sum = sum;
+            loop {
+                match sum.finish(total) {
+                    Ok(output) => return output,
+                    // Undecided (a float Exact sum whose rounding the first pass leaves open):
+                    // that lane again with the retry's pass, a block at a time.
+                    Err(retry) => {
+                        total = gather::partial(retry, kernels, lane, 0..lane.len());
+                        sum = retry;
+                    }
+                }
+            }
         })
         .collect()
 }
