@@ -36,9 +36,9 @@ impl std::error::Error for MaskError {}
 ///
 /// ```
 /// // valid: 1, 3, 4 (bits 0, 2, 3 of 0b1101)
-/// assert_eq!(coresum::sum_masked(&[1, 2, 3, 4], &[0b1101], 0), Ok(8));
-/// assert_eq!(coresum::sum_masked(&[1, 2, 3, 4], &[0b1101 << 1, 0], 1), Ok(8));
-/// assert!(coresum::sum_masked(&[1; 9], &[0xff], 0).is_err());
+/// assert_eq!(coresum::sum_masked(&[1i32, 2, 3, 4], &[0b1101], 0), Ok(8i128));
+/// assert_eq!(coresum::sum_masked(&[1i32, 2, 3, 4], &[0b1101 << 1, 0], 1), Ok(8i128));
+/// assert!(coresum::sum_masked(&[1u8; 9], &[0xff], 0).is_err());
 /// ```
 pub fn sum_masked<T: Summable>(
     data: &[T],
@@ -101,6 +101,12 @@ pub fn nansum<T: Float>(data: &[T]) -> f64 {
 /// identity); the other elements are summed as [`sum_with`](crate::sum_with) would (Compensated
 /// and Fast results may differ from those of a copy without the NaNs in the last bits).
 pub fn nansum_with<T: Float>(data: &[T], mode: Mode) -> f64 {
+    // Without a NaN the plain sum is the answer, and it is NaN only with a NaN or with infinities
+    // of both signs: only then are the NaNs replaced, in a second pass.
+    let plain = crate::sum_with(data, mode);
+    if !plain.is_nan() {
+        return plain;
+    }
     let total = sum_source(&NanSkipping(data), mode);
     // A sum is −0.0 only when all its terms are: then if every one was a NaN the sum of none is
     // the answer, +0.0.
@@ -168,6 +174,25 @@ impl<T> Masked<'_, T> {
         word & (u64::MAX >> (64 - n))
     }
 
+    /// Whether bits `bit..bit + n` are all set: the whole bytes among them compared at once.
+    fn all_valid(&self, bit: usize, n: usize) -> bool {
+        let end = bit + n;
+        let (first_byte, last_byte) = (bit.div_ceil(8), end / 8);
+        if first_byte >= last_byte {
+            return (bit..end)
+                .step_by(64)
+                .all(|i| self.bits(i, 64.min(end - i)) == u64::MAX >> (64 - 64.min(end - i)));
+        }
+        let (head, tail) = (first_byte * 8 - bit, end - last_byte * 8);
+        (head == 0 || self.bits(bit, head) == u64::MAX >> (64 - head))
+            && (tail == 0 || self.bits(last_byte * 8, tail) == u64::MAX >> (64 - tail))
+            // A fold without a short cut vectorises.
+            && self.validity[first_byte..last_byte]
+                .iter()
+                .fold(0xff, |all, &byte| all & byte)
+                == 0xff
+    }
+
     fn none_valid(&self) -> bool {
         (0..self.data.len())
             .step_by(64)
@@ -187,20 +212,15 @@ impl<T: Summable> Source<T> for Masked<'_, T> {
     fn block<'a>(&'a self, range: Range<usize>, buf: &'a mut [T]) -> &'a [T] {
         debug_assert!(range.len() <= BLOCK.min(buf.len()));
         let block = &self.data[range.clone()];
-        let words = || {
-            (range.start..range.end)
-                .step_by(64)
-                .map(|i| self.bits(self.bit_offset + i, 64.min(range.end - i)))
-        };
         // The common case, a block without nulls, is summed where it lies.
-        if words()
-            .zip(block.chunks(64))
-            .all(|(word, x)| word == u64::MAX >> (64 - x.len()))
-        {
+        if self.all_valid(self.bit_offset + range.start, range.len()) {
             return block;
         }
+        let words = (range.start..range.end)
+            .step_by(64)
+            .map(|i| self.bits(self.bit_offset + i, 64.min(range.end - i)));
         let out = &mut buf[..block.len()];
-        for ((word, x), out) in words().zip(block.chunks(64)).zip(out.chunks_mut(64)) {
+        for ((word, x), out) in words.zip(block.chunks(64)).zip(out.chunks_mut(64)) {
             for ((byte, x), out) in word
                 .to_le_bytes()
                 .into_iter()

@@ -10,10 +10,10 @@
 //!
 //! ```
 //! use ndarray::{Axis, array};
-//! let m = array![[1, 2, 3], [4, 5, 6]];
+//! let m = array![[1i32, 2, 3], [4, 5, 6]];                  // sums come back as i128
 //! assert_eq!(coresum::ndarray::sum(&m), 21);
-//! assert_eq!(coresum::ndarray::sum_axis(&m, Axis(0)), array![5, 7, 9]);
-//! assert_eq!(coresum::ndarray::sum_axis(&m, Axis(1)), array![6, 15]);
+//! assert_eq!(coresum::ndarray::sum_axis(&m, Axis(0)), array![5i128, 7, 9]);
+//! assert_eq!(coresum::ndarray::sum_axis(&m, Axis(1)), array![6i128, 15]);
 //! assert_eq!(coresum::ndarray::sum(&m.t().slice(ndarray::s![.., ..;-1])), 21);
 //! ```
 
@@ -26,9 +26,9 @@ use ndarray::{Array, ArrayView, AsArray, Axis, Dimension, RemoveAxis};
 use std::ops::Range;
 
 /// Rows per band of the transposing path.
-const BAND_ROWS: usize = 128;
+const BAND_ROWS: usize = 256;
 /// Outputs per unit of work of the transposing path (a buffer of `BAND_ROWS` × this).
-const BAND_OUTPUTS: usize = 128;
+const BAND_OUTPUTS: usize = 256;
 
 /// The exact sum of every element of `view` (floats: correctly rounded, the same bits as
 /// `coresum::sum` of a copy).
@@ -132,7 +132,8 @@ fn sum_across<T: Summable>(lanes: &[Strided<'_, T>], mode: Mode) -> Vec<T::Outpu
         let rows = BAND_ROWS.min(len - start);
         for row in 0..rows {
             for (j, lane) in lanes.iter().enumerate() {
-                buf[j * BAND_ROWS + row] = lane.get(start + row);
+                // SAFETY: `start + row < len`, the length of every lane.
+                buf[j * BAND_ROWS + row] = unsafe { lane.get_unchecked(start + row) };
             }
         }
         for (j, partial) in partials.iter_mut().enumerate() {

@@ -12,7 +12,7 @@ use std::ops::Range;
 /// (a numpy broadcast view).
 ///
 /// ```
-/// let matrix = [1, 2, 3,
+/// let matrix = [1i64, 2, 3,
 ///               4, 5, 6];
 /// let column = coresum::Strided::new(&matrix, 1, 3, 2)?;     // 2 and 5
 /// assert_eq!(coresum::sum_strided(column), 7);
@@ -128,24 +128,20 @@ impl<'a, T> Strided<'a, T> {
         self.stride
     }
 
-    /// Element `i` (`i < len()`).
+    /// Element `i`.
+    ///
+    /// # Safety
+    /// `i < len()`.
     #[cfg_attr(not(feature = "ndarray"), allow(dead_code))]
-    pub(crate) fn get(&self, i: usize) -> T
+    #[inline(always)]
+    pub(crate) unsafe fn get_unchecked(&self, i: usize) -> T
     where
         T: Copy,
     {
-        assert!(
-            i < self.len,
-            "coresum: element {i} of a strided view of {}",
-            self.len
-        );
+        debug_assert!(i < self.len);
         // SAFETY: element `i < len` of the view is valid for reads (checked by `new`, vouched
         // for by `from_raw`'s caller); its offset fits an `isize`, as it lies in one allocation.
-        unsafe {
-            *self
-                .first
-                .wrapping_offset((i as isize).wrapping_mul(self.stride))
-        }
+        unsafe { *self.first.offset(i as isize * self.stride) }
     }
 
     /// The same elements in increasing address order (stride ≥ 0).
@@ -188,7 +184,7 @@ pub fn sum_strided<T: Summable>(view: Strided<'_, T>) -> T::Output {
 /// [`sum_strided`] in `mode`.
 ///
 /// Stride 1 and −1 views are summed by [`sum_with`](crate::sum_with) over the contiguous
-/// elements (in address order); others a block of [`BLOCK`] at a time, gathered into a buffer, on
+/// elements (in address order); others a block of 2048 at a time, gathered into a buffer, on
 /// the default pool when they span 4 MiB or more. In [`Mode::Exact`] the result is the
 /// correctly rounded sum either way; in [`Mode::Compensated`] it is within that mode's bound; in
 /// [`Mode::Fast`] it is reproducible for a given view and ISA path but may differ in the last
