@@ -27,6 +27,9 @@ use std::ops::Range;
 
 /// Rows per band of the transposing path.
 const BAND_ROWS: usize = 256;
+/// Elements from one lane's stretch of the buffer to the next: not a power of two, so that the
+/// transposing stores of one row spread over the L1 sets instead of thrashing two of them.
+const BAND_PITCH: usize = BAND_ROWS + 8;
 /// Outputs per unit of work of the transposing path (a buffer of `BAND_ROWS` × this).
 const BAND_OUTPUTS: usize = 256;
 
@@ -125,7 +128,7 @@ fn sum_across<T: Summable>(lanes: &[Strided<'_, T>], mode: Mode) -> Vec<T::Outpu
     let kernels = Kernels::active();
     let sum = Sum::<T>::new(mode);
     let len = lanes.first().map_or(0, Strided::len);
-    let mut buf = vec![T::IDENTITY; BAND_ROWS * lanes.len()];
+    let mut buf = vec![T::IDENTITY; BAND_PITCH * lanes.len()];
     let mut partials: Vec<T::Partial> =
         lanes.iter().map(|_| sum.partial(kernels, 0, &[])).collect();
     for start in (0..len).step_by(BAND_ROWS) {
@@ -133,11 +136,11 @@ fn sum_across<T: Summable>(lanes: &[Strided<'_, T>], mode: Mode) -> Vec<T::Outpu
         for row in 0..rows {
             for (j, lane) in lanes.iter().enumerate() {
                 // SAFETY: `start + row < len`, the length of every lane.
-                buf[j * BAND_ROWS + row] = unsafe { lane.get_unchecked(start + row) };
+                buf[j * BAND_PITCH + row] = unsafe { lane.get_unchecked(start + row) };
             }
         }
         for (j, partial) in partials.iter_mut().enumerate() {
-            let column = &buf[j * BAND_ROWS..j * BAND_ROWS + rows];
+            let column = &buf[j * BAND_PITCH..j * BAND_PITCH + rows];
             sum.merge(partial, sum.partial(kernels, start, column));
         }
     }
