@@ -54,6 +54,8 @@ mod rational;
 mod reduce;
 mod stats;
 mod strided;
+// Summary: one-pass, mergeable statistics (issue 11, `coresum stats`).
+mod summary;
 #[cfg(test)]
 mod tail_tests;
 
@@ -67,6 +69,7 @@ pub use masked::{Float, MaskError, nansum, nansum_with, sum_masked, sum_masked_w
 pub use pool::{Cores, Owner, Pool, PoolBuilder, PoolError, SumError, SumTask, default_pool};
 pub use stats::{Moments, mean, std_dev, variance};
 pub use strided::{StrideError, Strided, sum_strided, sum_strided_with};
+pub use summary::{Summarize, Summary};
 
 use std::fmt;
 
