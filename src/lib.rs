@@ -29,11 +29,16 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "arrow")]
+pub mod arrow;
 pub mod isa;
+#[cfg(feature = "ndarray")]
+pub mod ndarray;
 pub mod pool;
 #[cfg(feature = "rayon")]
 pub mod rayon;
 
+mod accumulator;
 mod algo;
 mod arch;
 // dot, stats (issue 11).
@@ -42,22 +47,33 @@ mod element;
 mod exact_sum;
 mod extreme;
 mod float;
+mod gather;
+mod integer;
+mod masked;
 mod plan;
 mod rational;
 mod reduce;
 mod stats;
+mod strided;
 // Summary: one-pass, mergeable statistics (issue 11, `coresum stats`).
 mod summary;
 #[cfg(test)]
 mod tail_tests;
 
+pub use accumulator::Accumulator;
 pub use dot::{__dot_at_cuts, DotReduce, Dottable, LengthMismatch, dot, dot_with, norm2, sum_sq};
 pub use element::{Mode, Summable};
 pub use exact_sum::{DecodeError, ExactSum};
 pub use extreme::{__extreme_at_cuts, argmax, argmin, max, min};
+pub use integer::{Integer, checked_sum, wrapping_sum};
 pub use isa::{Isa, isa};
-pub use pool::{Cores, Owner, Pool, PoolBuilder, PoolError, SumError, SumTask, default_pool};
+pub use masked::{Float, MaskError, nansum, nansum_with, sum_masked, sum_masked_with};
+pub use pool::{
+    Cores, Owner, Pool, PoolBuilder, PoolError, STREAM_BUFFERS_PER_WORKER, SumError, SumTask,
+    default_pool,
+};
 pub use stats::{Moments, mean, std_dev, variance};
+pub use strided::{StrideError, Strided, sum_strided, sum_strided_with};
 pub use summary::{Summarize, Summary};
 
 use std::fmt;

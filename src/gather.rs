@@ -1,0 +1,154 @@
+//! Sums of data that is not one contiguous slice of the values to add: strided views, masked and
+//! NaN-skipping sums, ndarray lanes. A [`Source`] hands out its elements a block at a time, either
+//! borrowed (a contiguous, fully valid stretch) or copied into a buffer (gathered, or with the
+//! skipped elements replaced by the additive identity); each block is summed by the contiguous
+//! kernels and the block partials are merged in order, as `reduce.rs` merges chunk partials:
+//!
+//! ```text
+//! blocks of BLOCK elements (a grid fixed by the source's length)  →  partial per block
+//!   → merged in block order per task (TASK_BLOCKS blocks, on the pool when large)
+//!   → tasks merged in order → finish, or the error-free retry over the same blocks
+//! ```
+//!
+//! Exact results are the correctly rounded sum of the elements, so they equal `coresum::sum` of
+//! a gathered copy bit for bit. Compensated and Fast results depend only on the source and the
+//! ISA path (the grid does not depend on the thread count), not necessarily equal to a gathered
+//! copy's, whose grid depends on its address.
+
+use crate::arch::Kernels;
+use crate::element::{Mode, Summable};
+use crate::pool::{DEFAULT_INLINE_BYTES, default_pool};
+use crate::reduce::{Reduction, Sum};
+use std::ops::Range;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Elements per block: 16 KiB of `f64`, so the buffer stays in L1 between the copy and the kernel.
+pub(crate) const BLOCK: usize = 2048;
+/// Blocks per unit of parallel work.
+const TASK_BLOCKS: usize = 64;
+
+/// What a gathered or masked sum needs of an element type beyond [`Summable`].
+///
+/// Public only because [`Summable`] names it; it cannot be named outside the crate.
+pub trait Element: Copy + Send + Sync + 'static {
+    /// The additive identity that stands in for a skipped element: 0, and −0.0 for floats
+    /// (`x + −0.0` is `x` for every `x`, +0.0 included, so a sum padded with it is bit for bit the
+    /// sum of the rest).
+    const IDENTITY: Self;
+    /// Whether the element is a NaN (never, for integers).
+    fn is_nan(self) -> bool;
+}
+
+macro_rules! element {
+    ($identity:expr; $($t:ty),*) => {$(
+        impl Element for $t {
+            const IDENTITY: Self = $identity;
+            #[inline(always)]
+            #[allow(clippy::float_cmp, clippy::eq_op, reason = "x != x is the NaN test of every type")]
+            fn is_nan(self) -> bool {
+                self != self
+            }
+        }
+    )*};
+}
+
+element!(0; u8, i8, u16, i16, u32, i32, u64, i64, usize, isize);
+element!(-0.0; f64, f32);
+#[cfg(feature = "half")]
+element!(half::f16::NEG_ZERO; half::f16);
+#[cfg(feature = "half")]
+element!(half::bf16::NEG_ZERO; half::bf16);
+
+/// Elements that can be summed a block at a time.
+pub(crate) trait Source<T>: Sync {
+    /// The number of elements.
+    fn len(&self) -> usize;
+    /// Bytes of memory the elements span: what decides whether the sum is worth the pool.
+    fn span_bytes(&self) -> usize;
+    /// The elements `range` (at most [`BLOCK`] of them, within `0..len()`): borrowed, or copied
+    /// into `buf` (at least `range.len()` long) and returned from there.
+    fn block<'a>(&'a self, range: Range<usize>, buf: &'a mut [T]) -> &'a [T];
+}
+
+/// The sum of `source`'s elements in `mode`: the [`Sum`] reduction over its blocks, finished
+/// as `reduce.rs` finishes chunk partials (with the retry's pass over the same blocks where the
+/// first leaves the result undecided).
+pub(crate) fn sum_source<T: Summable>(source: &impl Source<T>, mode: Mode) -> T::Output {
+    let kernels = Kernels::active();
+    let tasks = source.len().div_ceil(BLOCK * TASK_BLOCKS);
+    let mut sum = Sum::<T>::new(mode);
+    loop {
+        let partials = parallel_map(tasks, source.span_bytes(), |task| {
+            let start = task * BLOCK * TASK_BLOCKS;
+            let end = (start + BLOCK * TASK_BLOCKS).min(source.len());
+            partial(sum, kernels, source, start..end)
+        });
+        let mut partials = partials.into_iter();
+        let mut total = partials
+            .next()
+            .unwrap_or_else(|| sum.partial(kernels, 0, &[]));
+        partials.for_each(|next| sum.merge(&mut total, next));
+        match sum.finish(total) {
+            Ok(output) => return output,
+            Err(retry) => sum = retry,
+        }
+    }
+}
+
+/// The partial of `source`'s elements `range`, a block at a time, on the calling thread.
+pub(crate) fn partial<T: Summable>(
+    sum: Sum<T>,
+    kernels: &Kernels,
+    source: &impl Source<T>,
+    range: Range<usize>,
+) -> T::Partial {
+    let mut buf = vec![T::IDENTITY; BLOCK.min(range.len())];
+    let mut total = sum.partial(kernels, range.start, &[]);
+    for start in range.clone().step_by(BLOCK) {
+        let block = source.block(start..(start + BLOCK).min(range.end), &mut buf);
+        sum.merge(&mut total, sum.partial(kernels, start, block));
+    }
+    total
+}
+
+/// `(0..tasks).map(task)`, on the default pool when the work spans at least
+/// [`DEFAULT_INLINE_BYTES`]; the results in task order whichever worker computed them.
+pub(crate) fn parallel_map<R: Send>(
+    tasks: usize,
+    span_bytes: usize,
+    task: impl Fn(usize) -> R + Sync,
+) -> Vec<R> {
+    let pool = if tasks > 1 && span_bytes >= DEFAULT_INLINE_BYTES {
+        default_pool()
+    } else {
+        None
+    };
+    let Some(pool) = pool else {
+        return (0..tasks).map(task).collect();
+    };
+    let slots: Vec<Mutex<Option<R>>> = (0..tasks).map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    let ran = pool.broadcast(|_worker| {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= tasks {
+                break;
+            }
+            let result = task(i);
+            *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+        }
+    });
+    if let Err(error) = ran {
+        // The tasks are kernels over validated views: a panic among them is a bug.
+        panic!("coresum: {error}");
+    }
+    slots
+        .into_iter()
+        .map(|slot| {
+            let result = slot.into_inner().unwrap_or_else(|e| e.into_inner());
+            // Every index below `tasks` was claimed and completed before `broadcast` returned.
+            result.expect("coresum: every task ran")
+        })
+        .collect()
+}

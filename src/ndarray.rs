@@ -1,0 +1,221 @@
+//! Sums of [`ndarray`] views in any memory layout (feature `ndarray`): [`sum`] of a whole view and
+//! [`sum_axis`] along one axis (numpy's `a.sum(axis=k)`).
+//!
+//! Views whose elements fill one contiguous stretch of memory (C or Fortran order, any permutation)
+//! are summed as a slice. Others are summed lane by lane along their most contiguous axis, a
+//! block at a time (see `gather.rs`). Along an axis whose lanes are far apart in memory (the
+//! column sums of a C-order matrix), memory is still read along its contiguous axis: a band of
+//! rows at a time is transposed into a buffer, and each output's partial sum (an exact
+//! accumulator for floats) takes its stretch of the band.
+//!
+//! ```
+//! use ndarray::{Axis, array};
+//! let m = array![[1i32, 2, 3], [4, 5, 6]];                  // sums come back as i128
+//! assert_eq!(coresum::ndarray::sum(&m), 21);
+//! assert_eq!(coresum::ndarray::sum_axis(&m, Axis(0)), array![5i128, 7, 9]);
+//! assert_eq!(coresum::ndarray::sum_axis(&m, Axis(1)), array![6i128, 15]);
+//! assert_eq!(coresum::ndarray::sum(&m.t().slice(ndarray::s![.., ..;-1])), 21);
+//! ```
+
+use crate::arch::Kernels;
+use crate::element::{Mode, Summable};
+use crate::gather::{self, BLOCK, Source, parallel_map, sum_source};
+use crate::reduce::{Reduction, Sum};
+use crate::strided::{Strided, sum_strided_with};
+use ndarray::{Array, ArrayView, AsArray, Axis, Dimension, RemoveAxis};
+use std::ops::Range;
+
+/// Rows per band of the transposing path.
+const BAND_ROWS: usize = 256;
+/// Elements from one lane's stretch of the buffer to the next: not a power of two, so that the
+/// transposing stores of one row spread over the L1 sets instead of thrashing two of them.
+const BAND_PITCH: usize = BAND_ROWS + 8;
+/// Outputs per unit of work of the transposing path (a buffer of `BAND_ROWS` × this).
+const BAND_OUTPUTS: usize = 256;
+
+/// The exact sum of every element of `view` (floats: correctly rounded, the same bits as
+/// `coresum::sum` of a copy).
+pub fn sum<'a, T: Summable, D: Dimension>(view: impl AsArray<'a, T, D>) -> T::Output {
+    sum_with(view, Mode::Exact)
+}
+
+/// [`sum`] in `mode` (Compensated and Fast: reproducible for a given view and ISA path).
+pub fn sum_with<'a, T: Summable, D: Dimension>(
+    view: impl AsArray<'a, T, D>,
+    mode: Mode,
+) -> T::Output {
+    let view: ArrayView<'a, T, D> = view.into();
+    if let Some(slice) = view.as_slice_memory_order() {
+        return crate::sum_with(slice, mode);
+    }
+    // Not contiguous, so some axis is longer than 1: the lanes of the most contiguous one.
+    let inner = most_contiguous_axis(&view);
+    sum_source(&Lanes::new(&view, inner), mode)
+}
+
+/// The sums along `axis` (numpy's `a.sum(axis=k)`): one exact sum per lane, in an array of the
+/// other axes' shape. An empty axis gives zeros.
+///
+/// # Panics
+/// When `axis` is not an axis of `view` (as [`ArrayBase::sum_axis`](ndarray::ArrayBase::sum_axis)).
+pub fn sum_axis<'a, T: Summable, D: RemoveAxis>(
+    view: impl AsArray<'a, T, D>,
+    axis: Axis,
+) -> Array<T::Output, D::Smaller> {
+    sum_axis_with(view, axis, Mode::Exact)
+}
+
+/// [`sum_axis`] in `mode`.
+///
+/// # Panics
+/// When `axis` is not an axis of `view`.
+pub fn sum_axis_with<'a, T: Summable, D: RemoveAxis>(
+    view: impl AsArray<'a, T, D>,
+    axis: Axis,
+    mode: Mode,
+) -> Array<T::Output, D::Smaller> {
+    let view: ArrayView<'a, T, D> = view.into();
+    assert!(
+        axis.index() < view.ndim(),
+        "coresum::ndarray::sum_axis: axis {} of a {}-dimensional view",
+        axis.index(),
+        view.ndim()
+    );
+    let shape = view.raw_dim().remove_axis(axis);
+    let len = view.len_of(axis);
+    if len == 0 {
+        return Array::from_elem(shape, crate::sum_with::<T>(&[], mode));
+    }
+    let stride = view.stride_of(axis);
+    let lanes: Vec<Strided<'a, T>> = view
+        .index_axis(axis, 0)
+        .iter()
+        .map(|first| {
+            // SAFETY: the lane of `first` along `axis` is `len` elements of `view`, `stride` apart.
+            unsafe { Strided::from_raw(first, stride, len) }
+        })
+        .collect();
+    let span = size_of::<T>().saturating_mul(view.len());
+    let sums = if most_contiguous_axis(&view) == axis.index() || lanes.len() == 1 {
+        // Each lane is the most contiguous run there is: sum them one by one.
+        let per_task = lanes.len().div_ceil(64).max(1);
+        parallel_map(lanes.len().div_ceil(per_task), span, |task| {
+            let tasks = &lanes[task * per_task..((task + 1) * per_task).min(lanes.len())];
+            tasks
+                .iter()
+                .map(|&lane| sum_strided_with(lane, mode))
+                .collect::<Vec<_>>()
+        })
+    } else {
+        parallel_map(lanes.len().div_ceil(BAND_OUTPUTS), span, |task| {
+            let range = task * BAND_OUTPUTS..((task + 1) * BAND_OUTPUTS).min(lanes.len());
+            sum_across(&lanes[range], mode)
+        })
+    };
+    let sums: Vec<T::Output> = sums.into_iter().flatten().collect();
+    match Array::from_shape_vec(shape, sums) {
+        Ok(array) => array,
+        // One sum per element of the shape, in its logical order: always the right length.
+        Err(error) => unreachable!("coresum::ndarray::sum_axis: {error}"),
+    }
+}
+
+/// The exact sums of `lanes`, lanes that lie side by side in memory (element `k` of each lane is
+/// near element `k` of the next): a band of [`BAND_ROWS`] elements of every lane is copied into a
+/// buffer lane after lane (reading memory along the rows), and each lane's partial takes its
+/// stretch of the buffer.
+fn sum_across<T: Summable>(lanes: &[Strided<'_, T>], mode: Mode) -> Vec<T::Output> {
+    let kernels = Kernels::active();
+    let sum = Sum::<T>::new(mode);
+    let len = lanes.first().map_or(0, Strided::len);
+    let mut buf = vec![T::IDENTITY; BAND_PITCH * lanes.len()];
+    let mut partials: Vec<T::Partial> =
+        lanes.iter().map(|_| sum.partial(kernels, 0, &[])).collect();
+    for start in (0..len).step_by(BAND_ROWS) {
+        let rows = BAND_ROWS.min(len - start);
+        for row in 0..rows {
+            for (j, lane) in lanes.iter().enumerate() {
+                // SAFETY: `start + row < len`, the length of every lane.
+                buf[j * BAND_PITCH + row] = unsafe { lane.get_unchecked(start + row) };
+            }
+        }
+        for (j, partial) in partials.iter_mut().enumerate() {
+            let column = &buf[j * BAND_PITCH..j * BAND_PITCH + rows];
+            sum.merge(partial, sum.partial(kernels, start, column));
+        }
+    }
+    partials
+        .into_iter()
+        .zip(lanes)
+        .map(|(mut total, lane)| {
+            let mut sum = sum;
+            loop {
+                match sum.finish(total) {
+                    Ok(output) => return output,
+                    // Undecided (a float Exact sum whose rounding the first pass leaves open):
+                    // that lane again with the retry's pass, a block at a time.
+                    Err(retry) => {
+                        total = gather::partial(retry, kernels, lane, 0..lane.len());
+                        sum = retry;
+                    }
+                }
+            }
+        })
+        .collect()
+}
+
+/// The axis with the smallest stride in magnitude among those longer than 1; 0 when there is none.
+fn most_contiguous_axis<T, D: Dimension>(view: &ArrayView<'_, T, D>) -> usize {
+    (0..view.ndim())
+        .filter(|&k| view.len_of(Axis(k)) > 1)
+        .min_by_key(|&k| view.stride_of(Axis(k)).unsigned_abs())
+        .unwrap_or(0)
+}
+
+/// Every element of a view, lane after lane along one axis.
+struct Lanes<'a, T> {
+    lanes: Vec<Strided<'a, T>>,
+    lane_len: usize,
+}
+
+impl<'a, T> Lanes<'a, T> {
+    fn new<D: Dimension>(view: &ArrayView<'a, T, D>, axis: usize) -> Self {
+        let (lane_len, stride) = (view.len_of(Axis(axis)), view.stride_of(Axis(axis)));
+        let lanes = view
+            .lanes(Axis(axis))
+            .into_iter()
+            .map(|lane| {
+                // SAFETY: `lane` is `lane_len` elements of `view`, `stride` apart.
+                unsafe { Strided::from_raw(lane.as_ptr(), stride, lane_len) }
+            })
+            .collect();
+        Lanes { lanes, lane_len }
+    }
+}
+
+impl<T: Summable> Source<T> for Lanes<'_, T> {
+    fn len(&self) -> usize {
+        self.lanes.len() * self.lane_len
+    }
+
+    fn span_bytes(&self) -> usize {
+        self.len().saturating_mul(size_of::<T>())
+    }
+
+    fn block<'a>(&'a self, range: Range<usize>, buf: &'a mut [T]) -> &'a [T] {
+        debug_assert!(range.len() <= BLOCK.min(buf.len()));
+        let mut filled = 0;
+        let mut at = range.start;
+        while at < range.end {
+            let (lane, pos) = (at / self.lane_len, at % self.lane_len);
+            let take = (self.lane_len - pos).min(range.end - at);
+            let copied = self.lanes[lane].block(pos..pos + take, &mut buf[filled..]);
+            let copied_len = copied.len();
+            // `Strided::block` copies into the buffer it is given: `copied` is already in place.
+            debug_assert_eq!(copied_len, take);
+            filled += take;
+            at += take;
+        }
+        &buf[..filled]
+    }
+}
