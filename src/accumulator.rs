@@ -8,7 +8,8 @@
 
 use crate::arch::Kernels;
 use crate::element::{Mode, Summable};
-use crate::exact_sum::{DecodeError, ExactSum, crc32};
+use crate::encoding::{self, DecodeError};
+use crate::exact_sum::ExactSum;
 use crate::float::FloatPartial;
 use crate::reduce::{self, ElementSum, Kept, Pass};
 use std::fmt;
@@ -77,51 +78,28 @@ impl<T: Summable> Accumulator<T> {
     /// | 16 or 282 | integers: the sum, `i128`/`u128`; floats: [`ExactSum::to_bytes`] |
     /// | 4 | CRC-32 (IEEE) of all the bytes before it |
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(HEADER + T::PARTIAL_BYTES + 4);
-        out.extend_from_slice(&MAGIC);
-        out.push(VERSION);
+        let mut out = encoding::header(MAGIC, encoding::FRAME + 1 + T::PARTIAL_BYTES);
         out.push(T::TYPE_CODE);
         T::write_partial(&self.total, &mut out);
-        let crc = crc32(&out);
-        out.extend_from_slice(&crc.to_le_bytes());
-        out
+        encoding::seal(out)
     }
 
     /// Reads back [`to_bytes`](Self::to_bytes) of an `Accumulator<T>`. Truncated, padded,
     /// corrupted (checksum), inconsistent input or another element type is an error.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
-        let expected = HEADER + T::PARTIAL_BYTES + 4;
-        if bytes.len() != expected {
-            return Err(DecodeError::Length {
-                expected,
-                found: bytes.len(),
-            });
-        }
-        let (body, crc) = bytes.split_at(expected - 4);
-        if body[..4] != MAGIC {
-            return Err(DecodeError::Magic);
-        }
-        if body[4] != VERSION {
-            return Err(DecodeError::Version(body[4]));
-        }
-        if crc32(body) != u32::from_le_bytes([crc[0], crc[1], crc[2], crc[3]]) {
-            return Err(DecodeError::Checksum);
-        }
-        if body[5] != T::TYPE_CODE {
+        let body = encoding::open(bytes, MAGIC, encoding::FRAME + 1 + T::PARTIAL_BYTES)?;
+        if body[0] != T::TYPE_CODE {
             return Err(DecodeError::Invalid(
                 "an accumulator of another element type",
             ));
         }
         Ok(Accumulator {
-            total: T::read_partial(&body[HEADER..])?,
+            total: T::read_partial(&body[1..])?,
         })
     }
 }
 
 const MAGIC: [u8; 4] = *b"CSAC";
-const VERSION: u8 = 1;
-/// Magic, version, element type code.
-const HEADER: usize = 6;
 
 /// Elements gathered on the stack before [`Extend`] adds them as one slice.
 const EXTEND_BLOCK: usize = 256;

@@ -25,7 +25,7 @@
 //! Special values never touch the chunks: NaN and infinities set flags, and so does "a term other
 //! than -0.0 was seen", which is all that decides the sign of a zero result.
 
-use core::fmt;
+use crate::encoding::{self, DecodeError};
 
 /// Number of 32-bit chunks; the last one is the signed top.
 const CHUNKS: usize = 67;
@@ -86,7 +86,7 @@ impl Default for ExactSum {
 
 impl ExactSum {
     /// The length of every version-1 encoding ([`to_bytes`](Self::to_bytes)).
-    pub(crate) const ENCODED_LEN: usize = 4 + 1 + 1 + TOP * 4 + 8 + 4;
+    pub(crate) const ENCODED_LEN: usize = encoding::FRAME + 1 + TOP * 4 + 8;
 
     /// An empty sum (which finishes to +0.0).
     pub const fn new() -> Self {
@@ -274,45 +274,26 @@ impl ExactSum {
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut chunks = self.chunks;
         propagate(&mut chunks);
-        let mut out = Vec::with_capacity(Self::ENCODED_LEN);
-        out.extend_from_slice(&MAGIC);
-        out.push(VERSION);
+        let mut out = encoding::header(MAGIC, Self::ENCODED_LEN);
         out.push(self.flags);
         for &chunk in &chunks[..TOP] {
             out.extend_from_slice(&(chunk as u32).to_le_bytes());
         }
         out.extend_from_slice(&chunks[TOP].to_le_bytes());
-        let crc = crc32(&out);
-        out.extend_from_slice(&crc.to_le_bytes());
-        out
+        encoding::seal(out)
     }
 
     /// Reads back [`to_bytes`](Self::to_bytes). Truncated, padded, corrupted (checksum) or
     /// inconsistent input is an error, never a different sum.
     pub fn from_bytes(bytes: &[u8]) -> Result<ExactSum, DecodeError> {
-        if bytes.len() != Self::ENCODED_LEN {
-            return Err(DecodeError::Length {
-                expected: Self::ENCODED_LEN,
-                found: bytes.len(),
-            });
-        }
-        let (body, crc) = bytes.split_at(Self::ENCODED_LEN - 4);
-        if body[..4] != MAGIC {
-            return Err(DecodeError::Magic);
-        }
-        if body[4] != VERSION {
-            return Err(DecodeError::Version(body[4]));
-        }
-        if crc32(body) != u32::from_le_bytes([crc[0], crc[1], crc[2], crc[3]]) {
-            return Err(DecodeError::Checksum);
-        }
-        let flags = body[5];
+        let body = encoding::open(bytes, MAGIC, Self::ENCODED_LEN)?;
+        let flags = body[0];
         if flags & !ALL_FLAGS != 0 {
             return Err(DecodeError::Invalid("unknown flag bits"));
         }
         let mut acc = ExactSum::new();
         acc.flags = flags;
-        let (digits, top) = body[6..].split_at(TOP * 4);
+        let (digits, top) = body[1..].split_at(TOP * 4);
         for (chunk, digit) in acc.chunks.iter_mut().zip(digits.chunks_exact(4)) {
             *chunk = i64::from(u32::from_le_bytes([digit[0], digit[1], digit[2], digit[3]]));
         }
@@ -331,49 +312,10 @@ impl ExactSum {
 }
 
 const MAGIC: [u8; 4] = *b"CSXS";
-const VERSION: u8 = 1;
 
 /// The top chunk holds units of 2^(32·66) = 2^2112; a term is below 2^2098 units, so even 2^64
 /// terms stay below 2^50 there. Anything larger cannot come from a real sum.
 const MAX_TOP: u64 = 1 << 50;
-
-/// Why [`ExactSum::from_bytes`] or [`Accumulator::from_bytes`](crate::Accumulator::from_bytes)
-/// rejected its input.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum DecodeError {
-    /// The input is not exactly one encoded accumulator long (truncated or padded).
-    Length {
-        /// The length of every version-1 encoding of this type.
-        expected: usize,
-        /// The length given.
-        found: usize,
-    },
-    /// The input does not start with the magic bytes (`CSXS`, `CSAC`).
-    Magic,
-    /// A format version this build does not read.
-    Version(u8),
-    /// The checksum does not match: the bytes were altered.
-    Checksum,
-    /// Well-formed bytes that no accumulator can produce.
-    Invalid(&'static str),
-}
-
-impl fmt::Display for DecodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DecodeError::Length { expected, found } => {
-                write!(f, "an encoded sum is {expected} bytes, got {found}")
-            }
-            DecodeError::Magic => f.write_str("not an encoded coresum sum (bad magic)"),
-            DecodeError::Version(v) => write!(f, "unsupported encoded sum format version {v}"),
-            DecodeError::Checksum => f.write_str("encoded sum checksum mismatch"),
-            DecodeError::Invalid(why) => write!(f, "invalid encoded sum: {why}"),
-        }
-    }
-}
-
-impl std::error::Error for DecodeError {}
 
 /// Brings chunks 0..TOP into `[0, 2^32)`, moving their excess (signed) upwards into the top.
 fn propagate(chunks: &mut [i64; CHUNKS]) {
@@ -423,41 +365,10 @@ fn round_magnitude(chunks: &[i64; CHUNKS], top: usize) -> f64 {
     }
 }
 
-/// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), a byte at a time through a table built
-/// at compile time: the encoding is checked on every merge across processes (`coresum-mpi`), where
-/// the bitwise loop cost microseconds.
-pub(crate) fn crc32(bytes: &[u8]) -> u32 {
-    const TABLE: [u32; 256] = {
-        let mut table = [0u32; 256];
-        let mut i = 0;
-        while i < 256 {
-            let mut crc = i as u32;
-            let mut bit = 0;
-            while bit < 8 {
-                crc = (crc >> 1) ^ (0xedb8_8320 & (crc & 1).wrapping_neg());
-                bit += 1;
-            }
-            table[i] = crc;
-            i += 1;
-        }
-        table
-    };
-    let crc = bytes.iter().fold(!0u32, |crc, &byte| {
-        (crc >> 8) ^ TABLE[usize::from((crc as u8) ^ byte)]
-    });
-    !crc
-}
-
 #[cfg(test)]
 mod tests {
     //! Small scalar cases, cheap enough for Miri.
     use super::*;
-
-    #[test]
-    fn crc32_check_value() {
-        assert_eq!(crc32(b"123456789"), 0xcbf4_3926);
-        assert_eq!(crc32(b""), 0);
-    }
 
     fn exact(terms: &[f64]) -> f64 {
         let mut acc = ExactSum::new();

@@ -44,6 +44,7 @@ mod arch;
 // dot, stats (issue 11).
 mod dot;
 mod element;
+mod encoding;
 mod exact_sum;
 mod extreme;
 mod float;
@@ -63,7 +64,8 @@ mod tail_tests;
 pub use accumulator::Accumulator;
 pub use dot::{__dot_at_cuts, DotReduce, Dottable, LengthMismatch, dot, dot_with, norm2, sum_sq};
 pub use element::{Mode, Summable};
-pub use exact_sum::{DecodeError, ExactSum};
+pub use encoding::DecodeError;
+pub use exact_sum::ExactSum;
 pub use extreme::{__extreme_at_cuts, argmax, argmin, max, min};
 pub use integer::{Integer, checked_sum, wrapping_sum};
 pub use isa::{Isa, isa};
