@@ -35,6 +35,7 @@
 //! | `latch.rs` | how a job's result reaches a blocked thread or a future (memory ordering) |
 //! | `job.rs` | the job traits and [`Owner`]; job kinds in `sum_job.rs` and `broadcast.rs` |
 //! | `inline.rs` | the inline thresholds and the sum on the calling thread |
+//! | `calibrate.rs` | the blocking threshold per element width, measured at start ([`Calibration`]) |
 //! | `task.rs` | [`SumTask`], the future of an asynchronous sum |
 //! | `global.rs` | the default pool |
 //! | `topology.rs` | cores, caches and pinning, as the OS reports them |
@@ -42,6 +43,7 @@
 
 mod broadcast;
 mod builder;
+mod calibrate;
 mod error;
 mod global;
 mod inline;
@@ -57,6 +59,7 @@ mod topology;
 mod worker;
 
 pub use builder::{Cores, PoolBuilder};
+pub use calibrate::Calibration;
 pub use error::{PoolError, SumError};
 pub use global::{default_pool, default_pool_error};
 pub use inline::{ASYNC_INLINE_BYTES, DEFAULT_INLINE_BYTES};
@@ -127,7 +130,10 @@ pub struct Pool {
     registry: Arc<Registry>,
     workers: Vec<WorkerInfo>,
     handles: Vec<thread::JoinHandle<()>>,
-    inline_bytes: usize,
+    /// Blocking-sum thresholds per element width (`calibrate::width_index`).
+    inline: [usize; calibrate::WIDTHS],
+    /// `None` where the threshold was given (builder, `CORESUM_INLINE_BYTES`) or cannot be timed.
+    calibration: Option<Calibration>,
 }
 
 impl Pool {
@@ -137,18 +143,27 @@ impl Pool {
         PoolBuilder::new()
     }
 
+    /// Starts the workers; with no `inline_bytes` given, calibrates the thresholds (≤ 1 ms).
     fn start(
         mut placement: Placement,
         spin: Duration,
-        inline_bytes: usize,
+        inline_bytes: Option<usize>,
     ) -> Result<Pool, PoolError> {
         let (registry, handles) = Registry::start(&mut placement, spin)?;
-        Ok(Pool {
+        let mut pool = Pool {
             registry,
             workers: placement.workers,
             handles,
-            inline_bytes,
-        })
+            inline: [inline_bytes.unwrap_or(DEFAULT_INLINE_BYTES); calibrate::WIDTHS],
+            calibration: None,
+        };
+        // Loom has no clock and Miri's is no guide to the hardware: they keep the default.
+        if inline_bytes.is_none() && !cfg!(any(loom, miri)) {
+            let calibration = calibrate::calibrate(&pool);
+            pool.inline = calibration.inline_bytes;
+            pool.calibration = Some(calibration);
+        }
+        Ok(pool)
     }
 
     /// The number of workers.
@@ -161,9 +176,26 @@ impl Pool {
         &self.workers
     }
 
-    /// Inputs below this many bytes are summed on the calling thread.
+    /// Blocking sums of `T` below this many bytes run on the calling thread: the threshold
+    /// calibrated for `T`'s width when the pool started, or the one the builder set.
+    pub fn inline_bytes_for<T>(&self) -> usize {
+        self.inline[calibrate::width_index(size_of::<T>())]
+    }
+
+    /// The lowest of the per-width thresholds ([`inline_bytes_for`](Self::inline_bytes_for));
+    /// the one threshold when the builder set it.
     pub fn inline_bytes(&self) -> usize {
-        self.inline_bytes
+        self.inline
+            .iter()
+            .copied()
+            .min()
+            .unwrap_or(DEFAULT_INLINE_BYTES)
+    }
+
+    /// What the pool measured at start to place its thresholds; `None` if they were set
+    /// ([`PoolBuilder::inline_bytes`], `CORESUM_INLINE_BYTES`).
+    pub fn calibration(&self) -> Option<&Calibration> {
+        self.calibration.as_ref()
     }
 
     /// The size of the chunks sums are cut into (a multiple of 128 bytes, from the cache sizes).
@@ -178,7 +210,7 @@ impl Pool {
 
     /// The sum of `data` in `mode`, blocking until it is done.
     pub fn sum_with<T: Summable>(&self, data: &[T], mode: Mode) -> T::Output {
-        if self.runs_inline(size_of_val(data)) {
+        if self.runs_inline::<T>(size_of_val(data)) {
             return sum_inline(data, mode);
         }
         let job = Arc::new(SumJob::new(
@@ -220,7 +252,7 @@ impl Pool {
         let started = catch_unwind(AssertUnwindSafe(|| {
             let slice = data.slice();
             let bytes = size_of_val(slice);
-            if self.runs_inline(bytes) && (bytes < ASYNC_INLINE_BYTES || in_worker()) {
+            if self.runs_inline::<T>(bytes) && (bytes < ASYNC_INLINE_BYTES || in_worker()) {
                 Err(sum_inline(slice, mode))
             } else {
                 Ok(Arc::new(SumJob::new(
@@ -267,8 +299,8 @@ impl Pool {
         job.completion().wait()
     }
 
-    fn runs_inline(&self, bytes: usize) -> bool {
-        bytes == 0 || bytes < self.inline_bytes || in_worker()
+    fn runs_inline<T>(&self, bytes: usize) -> bool {
+        bytes == 0 || bytes < self.inline_bytes_for::<T>() || in_worker()
     }
 }
 
@@ -282,7 +314,8 @@ impl fmt::Debug for Pool {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Pool")
             .field("workers", &self.workers)
-            .field("inline_bytes", &self.inline_bytes)
+            .field("inline", &self.inline)
+            .field("calibration", &self.calibration)
             .field("chunk_bytes", &chunk_bytes())
             .finish()
     }
