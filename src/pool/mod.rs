@@ -2,9 +2,9 @@
 //!
 //! A [`Pool`] owns a fixed number of worker threads, started once, named `<prefix><index>` and each
 //! pinned to its own core where the OS allows it. Every sum, blocking or asynchronous, becomes one
-//! job in a FIFO queue; however many are requested at once, only the pool's workers run them (the
-//! callers of blocking sums wait, they do not compute), so the thread count is bounded by
-//! construction.
+//! job in a FIFO queue; however many are requested at once, only the pool's workers and the
+//! callers of blocking sums (who claim chunks of their own sum while they wait) run them, so the
+//! thread count is bounded by construction. A blocking sum's caller claims chunks beside the workers while it waits.
 //!
 //! - Small inputs (below [`Pool::inline_bytes`] for blocking sums, [`ASYNC_INLINE_BYTES`] for
 //!   asynchronous ones) are summed inline on the calling thread: waking a worker costs more than
@@ -77,7 +77,7 @@ use crate::plan::chunk_bytes;
 use broadcast::Broadcast;
 use builder::Placement;
 use error::panic_message;
-use job::Control;
+use job::{Control, Job};
 use registry::Registry;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -220,6 +220,10 @@ impl Pool {
             self.threads(),
         ));
         self.registry.submit(job.clone());
+        // The caller claims runs beside the workers rather than wait idle: a sum of a few chunks
+        // then needs no worker to finish before the caller does. It leaves the queue once claimed.
+        while job.work(usize::MAX) {}
+        self.registry.retire(&(job.clone() as Arc<dyn Job>));
         // The job reads `data` only in claimed chunks, all of which complete before the result
         // is delivered; `wait` returns only then, so the borrow outlives every read.
         match job.completion().wait() {
