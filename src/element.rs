@@ -2,7 +2,7 @@
 //! how floating-point sums are computed. How chunks are summed and combined is `reduce.rs`.
 
 use crate::arch::Kernels;
-use crate::reduce::{Pass, Reduce};
+use crate::reduce::{ElementSum, Pass};
 use core::fmt::Debug;
 
 /// How floating-point sums are computed. Integer sums are always exact and ignore the mode.
@@ -42,7 +42,9 @@ pub enum Mode {
 ///
 /// The trait is sealed: its kernels are written per type, and how its chunks are summed, merged
 /// and finished is crate-private (`reduce.rs`).
-pub trait Summable: Reduce + Copy + Send + Sync + 'static {
+pub trait Summable:
+    ElementSum + crate::extreme::ElementExtreme + Copy + Send + Sync + 'static
+{
     /// The result type (see the table above).
     type Output: Copy + Debug + PartialEq + Send + Sync + 'static;
 }
@@ -53,7 +55,7 @@ macro_rules! summable {
             type Output = $out;
         }
 
-        impl Reduce for $t {
+        impl ElementSum for $t {
             type Partial = $out;
 
             #[inline]

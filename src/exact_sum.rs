@@ -240,6 +240,23 @@ impl ExactSum {
         (rounded.to_bits() == high.finish().to_bits()).then_some(rounded)
     }
 
+    // dot, stats (issue 11): the exact value, for rational arithmetic off the hot path.
+    /// The result the IEEE rules give from the flags alone (NaN, ±∞), if any.
+    pub(crate) fn special(&self) -> Option<f64> {
+        let value = self.finish();
+        (!value.is_finite() && self.flags & (NAN | POS_INF | NEG_INF) != 0).then_some(value)
+    }
+
+    /// The exact sum of the finite terms, in units of 2^-1074.
+    pub(crate) fn units(&self) -> num_bigint::BigInt {
+        let mut chunks = self.chunks;
+        propagate(&mut chunks);
+        chunks
+            .iter()
+            .rev()
+            .fold(num_bigint::BigInt::ZERO, |acc, &chunk| (acc << 32) + chunk)
+    }
+
     /// The accumulator as bytes, in a versioned little-endian format that [`from_bytes`](Self::from_bytes)
     /// reads back on any machine:
     ///

@@ -23,7 +23,7 @@
 use crate::arch::{FloatKernels, Kernels};
 use crate::element::Summable;
 use crate::exact_sum::ExactSum;
-use crate::reduce::{Pass, Reduce};
+use crate::reduce::{ElementSum, Pass};
 
 /// The element types with kernels of their own.
 pub(crate) trait Direct: Copy + 'static {
@@ -45,7 +45,7 @@ impl Direct for f32 {
 
 /// The partial sum of a chunk of floats, in the chunk's [`Pass`].
 ///
-/// Public only because the sealed `Reduce` names it; it cannot be named outside the crate.
+/// Public only because the sealed `ElementSum` names it; it cannot be named outside the crate.
 #[derive(Clone, Debug)]
 #[allow(
     clippy::large_enum_variant,
@@ -188,7 +188,7 @@ macro_rules! summable_float {
             type Output = f64;
         }
 
-        impl Reduce for $t {
+        impl ElementSum for $t {
             type Partial = FloatPartial;
 
             #[inline]
@@ -225,7 +225,7 @@ mod half_types {
     //! by the `f32` kernels. The blocks start at the chunk's start, so results still depend only
     //! on the chunk contents.
 
-    use super::{FloatPartial, Kernels, Pass, Reduce, Summable, direct_partial};
+    use super::{ElementSum, FloatPartial, Kernels, Pass, Summable, direct_partial};
     use half::slice::HalfFloatSliceExt;
 
     /// Elements converted per step: 4 KiB of `f32` on the stack.

@@ -36,18 +36,26 @@ pub mod rayon;
 
 mod algo;
 mod arch;
+// dot, stats (issue 11).
+mod dot;
 mod element;
 mod exact_sum;
+mod extreme;
 mod float;
 mod plan;
+mod rational;
 mod reduce;
+mod stats;
 #[cfg(test)]
 mod tail_tests;
 
+pub use dot::{DotReduce, Dottable, LengthMismatch, dot, dot_with, norm2, sum_sq};
 pub use element::{Mode, Summable};
 pub use exact_sum::{DecodeError, ExactSum};
+pub use extreme::{__extreme_at_cuts, argmax, argmin, max, min};
 pub use isa::{Isa, isa};
 pub use pool::{Cores, Owner, Pool, PoolBuilder, PoolError, SumError, SumTask, default_pool};
+pub use stats::{Moments, mean, std_dev, variance};
 
 use std::fmt;
 
@@ -67,7 +75,7 @@ pub fn sum<T: Summable>(data: &[T]) -> T::Output {
 /// The sum of `data` in the given [`Mode`] (which only floating-point sums look at).
 #[inline]
 pub fn sum_with<T: Summable>(data: &[T], mode: Mode) -> T::Output {
-    pool::sum_on_default(data, mode)
+    pool::reduce_on_default(reduce::Sum::new(mode), data)
 }
 
 /// The exact sum of `data` on a chosen ISA path, whatever `CORESUM_ISA` says.
@@ -90,7 +98,7 @@ pub fn sum_on_with<T: Summable>(
     mode: Mode,
 ) -> Result<T::Output, IsaUnavailable> {
     arch::Kernels::get(isa)
-        .map(|kernels| reduce::sum_chunks(kernels, mode, [data]))
+        .map(|kernels| reduce::reduce_whole(reduce::Sum::new(mode), kernels, data))
         .ok_or(IsaUnavailable(isa))
 }
 
@@ -109,7 +117,29 @@ pub fn __sum_at_cuts<T: Summable>(
     error_free_only: bool,
 ) -> Result<T::Output, IsaUnavailable> {
     arch::Kernels::get(isa)
-        .map(|kernels| reduce::sum_at_cuts(kernels, mode, data, cuts, error_free_only))
+        .map(|kernels| {
+            let pass = if error_free_only {
+                reduce::Pass::ErrorFree
+            } else {
+                reduce::Pass::first(mode)
+            };
+            reduce::reduce_at_cuts(reduce::Sum::with_pass(pass), kernels, data, cuts)
+        })
+        .ok_or(IsaUnavailable(isa))
+}
+
+/// **Not public API**: for coresum's own tests. The dot product of `a` and `b` (equal lengths) on
+/// a chosen ISA path, on the calling thread over the chunk grid, as an `f64`, `i128` or `u128`
+/// in a [`dot::DotValue`]-converted result type.
+#[doc(hidden)]
+pub fn __dot_on<T: Dottable>(
+    isa: Isa,
+    mode: Mode,
+    a: &[T],
+    b: &[T],
+) -> Result<T::DotOutput, IsaUnavailable> {
+    arch::Kernels::get(isa)
+        .map(|kernels| dot::dot_on_grid(kernels, mode, &a[..a.len().min(b.len())], b).into())
         .ok_or(IsaUnavailable(isa))
 }
 

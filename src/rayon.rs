@@ -13,10 +13,12 @@
 
 use crate::arch::Kernels;
 use crate::element::{Mode, Summable};
-use crate::plan::{ChunkPlan, chunk_bytes};
-use crate::reduce;
+use crate::plan::chunk_bytes;
+use crate::reduce::{self, Input, Reduction, Sum};
 use ::rayon::prelude::*;
 use core::convert::Infallible;
+
+pub use crate::extreme::on_rayon::{argmax, argmin, max, min};
 
 /// The exact sum of `data` on the current rayon pool (the global one, or the one whose
 /// `install` this runs in).
@@ -26,20 +28,21 @@ pub fn sum<T: Summable>(data: &[T]) -> T::Output {
 
 /// The sum of `data` in `mode` on the current rayon pool.
 pub fn sum_with<T: Summable>(data: &[T], mode: Mode) -> T::Output {
+    reduce_on_rayon(Sum::new(mode), data)
+}
+
+/// Reduces `input` on the current rayon pool, on the pool's chunk grid, merging in chunk order.
+pub(crate) fn reduce_on_rayon<R: Reduction>(reduction: R, input: R::Input<'_>) -> R::Output {
     let kernels = Kernels::active();
-    let plan = ChunkPlan::new(data, chunk_bytes());
-    let partials: Vec<T::Partial> = (0..plan.count())
+    let plan = input.plan(chunk_bytes());
+    let partials: Vec<R::Partial> = (0..plan.count())
         .into_par_iter()
-        .map(|i| reduce::partial(kernels, mode, &data[plan.range(i)]))
+        .map(|i| reduce::partial(reduction, kernels, input, plan.range(i)))
         .collect();
-    // Where the first pass leaves a float Exact sum's rounding open, the chunks are summed again
-    // with the error-free pass, on this thread (as the pool does).
-    let chunks = (0..plan.count()).map(|i| &data[plan.range(i)]);
-    let Ok(total) = reduce::finish(
-        kernels,
-        mode,
-        partials.into_iter().map(Ok::<_, Infallible>),
-        chunks,
-    );
+    // Where the first pass leaves the result undecided (a float Exact sum's rounding), the chunks
+    // are reduced again with the retry, on this thread (as the pool does).
+    let ranges = (0..plan.count()).map(|i| plan.range(i));
+    let partials = partials.into_iter().map(Ok::<_, Infallible>);
+    let Ok(total) = reduce::finish(reduction, kernels, input, ranges, partials);
     total
 }

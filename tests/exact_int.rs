@@ -188,6 +188,10 @@ fn beyond_one_block_of_extremes() {
     let min = vec![i64::MIN; len];
     check(&min, i64::times(i64::MIN, len)).unwrap();
     drop(min);
+    // Both halves at their largest for the signed-high fold (AVX-512's `SignedHalves`).
+    let max = vec![i64::MAX; len];
+    check(&max, i64::times(i64::MAX, len)).unwrap();
+    drop(max);
     let bytes = vec![0xffu8; (1 << 30) + 77];
     check(&bytes, u8::times(0xff, bytes.len())).unwrap();
 }

@@ -1,11 +1,11 @@
 //! Arbitrary bytes into the CLI's `.npy` header parser, compiled in from the CLI crate's own
-//! source (it only needs `dtype.rs` beside it, as `crate::dtype`).
+//! source (it only needs `dtype.rs` beside it, as `crate::dtype`, and clap for its value enum).
 //!
 //! Never panics; and a header it accepts is what it claims: the magic and a known version, the
 //! data offset right after the declared header length and within the input, a valid (ASCII before
 //! 3.0) header text, a dtype that NumPy can name, a shape whose element count is reported exactly
 //! when it fits a `usize`, and the same result from the header bytes alone or from a canonical
-//! header written back from what was parsed.
+//! header written back from what was parsed; `read_header` on the same bytes as a stream agrees.
 
 #![no_main]
 
@@ -19,9 +19,15 @@ use dtype::{Dtype, Endian};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
+    let streamed = npy::read_header(&mut &data[..]);
     let Ok(header) = npy::parse(data) else {
         return;
     };
+
+    // Read from a stream, the same header, and only the bytes before the data consumed.
+    let (from_stream, rest) = streamed.unwrap();
+    assert_eq!(from_stream.as_ref(), Some(&header));
+    assert!(data[header.data_offset..].starts_with(&rest));
 
     // The preamble: magic, version, header length, and where the data starts.
     assert!(data.starts_with(b"\x93NUMPY"));
@@ -50,7 +56,7 @@ fuzz_target!(|data: &[u8]| {
         Endian::Little => '<',
         Endian::Big => '>',
     };
-    let descr = format!("{order}{}", header.dtype.code());
+    let descr = format!("{order}{}", header.dtype.numpy().unwrap());
     assert_eq!(
         Dtype::from_descr(&descr),
         Ok((header.dtype, header.endian)),

@@ -7,5 +7,8 @@
 //! the proof that the CPU supports the instructions the vector type uses. A new reduction starts
 //! here, as one more generic function (docs/DESIGN.md, "Adding a reduction").
 
+// dot (issue 11).
+pub(crate) mod dot;
+pub(crate) mod extreme;
 pub(crate) mod float;
 pub(crate) mod int;

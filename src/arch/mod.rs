@@ -40,9 +40,38 @@ pub(crate) struct FloatKernels<T> {
     pub(crate) error_free: unsafe fn(&mut ExactSum, &[T]),
 }
 
+// min / max / argmin / argmax (issue 11): `algo::extreme`, reduced by `crate::extreme`.
+
+/// The extreme-value kernels of one element type on one ISA.
+#[derive(Debug)]
+pub(crate) struct ExtremeKernels<T> {
+    /// The smallest element (a NaN if there is one), `None` if empty.
+    pub(crate) min: unsafe fn(&[T]) -> Option<T>,
+    /// The largest element (a NaN if there is one), `None` if empty.
+    pub(crate) max: unsafe fn(&[T]) -> Option<T>,
+    /// The index of the first element equal to the target (the first NaN for a NaN).
+    pub(crate) position: unsafe fn(&[T], T) -> Option<usize>,
+}
+
+/// The extreme-value kernels of every type with a table entry (`isize`/`usize` share their
+/// width's; the 16-bit floats compare in software, without a table).
+#[derive(Debug)]
+pub(crate) struct Extremes {
+    pub(crate) u8: ExtremeKernels<u8>,
+    pub(crate) i8: ExtremeKernels<i8>,
+    pub(crate) u16: ExtremeKernels<u16>,
+    pub(crate) i16: ExtremeKernels<i16>,
+    pub(crate) u32: ExtremeKernels<u32>,
+    pub(crate) i32: ExtremeKernels<i32>,
+    pub(crate) u64: ExtremeKernels<u64>,
+    pub(crate) i64: ExtremeKernels<i64>,
+    pub(crate) f32: ExtremeKernels<f32>,
+    pub(crate) f64: ExtremeKernels<f64>,
+}
+
 /// Every kernel of one ISA (`isize`/`usize` share their width's).
 ///
-/// Public only so that the sealed `Reduce` trait can name it; it cannot be named or built outside
+/// Public only so that the sealed `ElementSum` trait can name it; it cannot be named or built outside
 /// the crate.
 #[derive(Debug)]
 pub struct Kernels {
@@ -59,6 +88,27 @@ pub struct Kernels {
     pub(crate) sum_i64: unsafe fn(&[i64]) -> i128,
     pub(crate) f64: FloatKernels<f64>,
     pub(crate) f32: FloatKernels<f32>,
+    // min / max / argmin / argmax (issue 11)
+    pub(crate) extremes: Extremes,
+    // dot (issue 11).
+    pub(crate) dot: DotKernels,
+}
+
+/// The dot-product kernels of one ISA (`algo::dot`); each reads `min(a.len(), b.len())` pairs.
+#[derive(Debug)]
+pub(crate) struct DotKernels {
+    pub(crate) i8: unsafe fn(&[i8], &[i8]) -> i128,
+    pub(crate) u8: unsafe fn(&[u8], &[u8]) -> u128,
+    pub(crate) i16: unsafe fn(&[i16], &[i16]) -> i128,
+    pub(crate) u16: unsafe fn(&[u16], &[u16]) -> u128,
+    pub(crate) i32: unsafe fn(&[i32], &[i32]) -> i128,
+    pub(crate) u32: unsafe fn(&[u32], &[u32]) -> u128,
+    /// Plain FMA lanes ([`crate::Mode::Fast`]).
+    pub(crate) f64_fast: unsafe fn(&[f64], &[f64]) -> f64,
+    pub(crate) f32_fast: unsafe fn(&[f32], &[f32]) -> f64,
+    /// TwoProduct into the certified pass; `false` where a product is not finite.
+    pub(crate) f64_certified: unsafe fn(&mut ExactSum, &mut f64, &[f64], &[f64]) -> bool,
+    pub(crate) f32_certified: unsafe fn(&mut ExactSum, &mut f64, &[f32], &[f32]) -> bool,
 }
 
 impl Kernels {
@@ -109,6 +159,14 @@ macro_rules! kernel_table {
             f64: sum_f64_fast, sum_f64_certified, sum_f64_error_free);
         $crate::arch::kernel_table!(@float [$(#[target_feature(enable = $features)])?] $float;
             f32: sum_f32_fast, sum_f32_certified, sum_f32_error_free);
+        // min / max / argmin / argmax (issue 11)
+        $crate::arch::kernel_table!(@extreme [$(#[target_feature(enable = $features)])?];
+            u8: min_u8, max_u8, position_u8; i8: min_i8, max_i8, position_i8;
+            u16: min_u16, max_u16, position_u16; i16: min_i16, max_i16, position_i16;
+            u32: min_u32, max_u32, position_u32; i32: min_i32, max_i32, position_i32;
+            u64: min_u64, max_u64, position_u64; i64: min_i64, max_i64, position_i64;
+            f32: min_f32, max_f32, position_f32; f64: min_f64, max_f64, position_f64);
+        $crate::arch::kernel_table!(@dot [$(#[target_feature(enable = $features)])?] $int, $float);
 
         pub(crate) static KERNELS: $crate::arch::Kernels = $crate::arch::Kernels {
             isa: $isa,
@@ -130,7 +188,61 @@ macro_rules! kernel_table {
                 certified: sum_f32_certified,
                 error_free: sum_f32_error_free,
             },
+            dot: $crate::arch::DotKernels {
+                i8: dot_i8,
+                u8: dot_u8,
+                i16: dot_i16,
+                u16: dot_u16,
+                i32: dot_i32,
+                u32: dot_u32,
+                f64_fast: dot_f64_fast,
+                f32_fast: dot_f32_fast,
+                f64_certified: dot_f64_certified,
+                f32_certified: dot_f32_certified,
+            },
+            extremes: EXTREMES,
         };
+    };
+    (@extreme $attrs:tt; $($t:ident: $min:ident, $max:ident, $position:ident);*) => {
+        $(
+            $crate::arch::kernel_table!(@fn $attrs
+                #[doc = concat!("The smallest `", stringify!($t), "` element, on this module's ISA.")]
+                $min(data: &[$t]) -> Option<$t> = $crate::algo::extreme::extreme::<$t, false>(data));
+            $crate::arch::kernel_table!(@fn $attrs
+                #[doc = concat!("The largest `", stringify!($t), "` element, on this module's ISA.")]
+                $max(data: &[$t]) -> Option<$t> = $crate::algo::extreme::extreme::<$t, true>(data));
+            $crate::arch::kernel_table!(@fn $attrs
+                #[doc = concat!("The first position of a `", stringify!($t), "` value, on this module's ISA.")]
+                $position(data: &[$t], target: $t) -> Option<usize>
+                    = $crate::algo::extreme::position::<$t>(data, target));
+        )*
+        const EXTREMES: $crate::arch::Extremes = $crate::arch::Extremes {
+            $($t: $crate::arch::ExtremeKernels { min: $min, max: $max, position: $position },)*
+        };
+    };
+    (@dot $attrs:tt $int:ty, $float:ty) => {
+        $crate::arch::kernel_table!(@fn $attrs #[doc = "The exact `i8` dot product."]
+            dot_i8(a: &[i8], b: &[i8]) -> i128 = $crate::algo::dot::dot_i8::<$int>(a, b));
+        $crate::arch::kernel_table!(@fn $attrs #[doc = "The exact `u8` dot product."]
+            dot_u8(a: &[u8], b: &[u8]) -> u128 = $crate::algo::dot::dot_u8::<$int>(a, b));
+        $crate::arch::kernel_table!(@fn $attrs #[doc = "The exact `i16` dot product."]
+            dot_i16(a: &[i16], b: &[i16]) -> i128 = $crate::algo::dot::dot_i16::<$int>(a, b));
+        $crate::arch::kernel_table!(@fn $attrs #[doc = "The exact `u16` dot product."]
+            dot_u16(a: &[u16], b: &[u16]) -> u128 = $crate::algo::dot::dot_unsigned(a, b));
+        $crate::arch::kernel_table!(@fn $attrs #[doc = "The exact `i32` dot product."]
+            dot_i32(a: &[i32], b: &[i32]) -> i128 = $crate::algo::dot::dot_signed(a, b));
+        $crate::arch::kernel_table!(@fn $attrs #[doc = "The exact `u32` dot product."]
+            dot_u32(a: &[u32], b: &[u32]) -> u128 = $crate::algo::dot::dot_unsigned(a, b));
+        $crate::arch::kernel_table!(@fn $attrs #[doc = "The `f64` dot product in FMA lanes."]
+            dot_f64_fast(a: &[f64], b: &[f64]) -> f64 = $crate::algo::dot::fast::<$float, f64>(a, b));
+        $crate::arch::kernel_table!(@fn $attrs #[doc = "The `f32` dot product in FMA lanes."]
+            dot_f32_fast(a: &[f32], b: &[f32]) -> f64 = $crate::algo::dot::fast::<$float, f32>(a, b));
+        $crate::arch::kernel_table!(@fn $attrs #[doc = "TwoProduct of `f64` pairs into the certified pass."]
+            dot_f64_certified(acc: &mut $crate::exact_sum::ExactSum, slack: &mut f64, a: &[f64], b: &[f64]) -> bool
+                = $crate::algo::dot::certified::<$float, f64>(acc, slack, a, b));
+        $crate::arch::kernel_table!(@fn $attrs #[doc = "TwoProduct of `f32` pairs into the certified pass."]
+            dot_f32_certified(acc: &mut $crate::exact_sum::ExactSum, slack: &mut f64, a: &[f32], b: &[f32]) -> bool
+                = $crate::algo::dot::certified::<$float, f32>(acc, slack, a, b));
     };
     (@int $attrs:tt $vector:ty; $($name:ident($t:ty) -> $out:ty),*) => {$(
         $crate::arch::kernel_table!(@fn $attrs
@@ -178,7 +290,8 @@ mod tests {
         for isa in Isa::available() {
             let kernels = Kernels::get(isa).unwrap();
             assert_eq!(kernels.isa, isa);
-            let total = crate::reduce::sum_chunks(kernels, crate::Mode::Exact, [data]);
+            let sum = crate::reduce::Sum::new(crate::Mode::Exact);
+            let total = crate::reduce::reduce_whole(sum, kernels, data);
             assert_eq!(total, expected, "{isa}");
         }
     }

@@ -24,6 +24,7 @@ impl U64x2 {
 
 impl Vector for U64x2 {
     const BYTES: usize = 16;
+    type I64Fold = crate::algo::int::BiasedI64<Self>;
 
     #[inline(always)]
     unsafe fn load(ptr: *const u8) -> Self {
@@ -77,6 +78,35 @@ impl Vector for U64x2 {
         let pair = |x: u64| i32::from(x as u16 as i16) + i32::from((x >> 16) as u16 as i16);
         self.map(|a| u64::from(pair(a) as u32) | (u64::from(pair(a >> 32) as u32) << 32))
     }
+
+    // dot (issue 11): the widening multiply-adds of the integer dot products.
+    #[inline(always)]
+    unsafe fn madd_i16(self, other: Self) -> Self {
+        let word = |x: u64, i: u32| i32::from((x >> (16 * i)) as u16 as i16);
+        let pair = |a: u64, b: u64, i: u32| {
+            (word(a, i) * word(b, i)).wrapping_add(word(a, i + 1) * word(b, i + 1)) as u32
+        };
+        self.zip(other, |a, b| {
+            u64::from(pair(a, b, 0)) | u64::from(pair(a, b, 2)) << 32
+        })
+    }
+    #[inline(always)]
+    unsafe fn shr16_8(self) -> Self {
+        self.map(|a| (a >> 8) & 0x00ff_00ff_00ff_00ff)
+    }
+    #[inline(always)]
+    unsafe fn sar16_8(self) -> Self {
+        self.map(|a| {
+            (0..4).fold(0, |out, i| {
+                let word = ((a >> (16 * i)) as u16 as i16) >> 8;
+                out | u64::from(word as u16) << (16 * i)
+            })
+        })
+    }
+    #[inline(always)]
+    unsafe fn shl16_8(self) -> Self {
+        self.map(|a| (a << 8) & 0xff00_ff00_ff00_ff00)
+    }
 }
 
 /// Four `f64` lanes.
@@ -129,6 +159,15 @@ impl FloatVector for F64x4 {
     #[inline(always)]
     unsafe fn mul(self, other: Self) -> Self {
         self.zip(other, |a, b| a * b)
+    }
+
+    // dot (issue 11): the products of the float dot products.
+    /// `f64::mul_add` is exact on every target, but in software where the build has no FMA.
+    const HAS_FMA: bool = false;
+    #[inline(always)]
+    unsafe fn mul_add(self, b: Self, c: Self) -> Self {
+        let (x, y, z) = (self.0, b.0, c.0);
+        F64x4(core::array::from_fn(|i| x[i].mul_add(y[i], z[i])))
     }
     #[inline(always)]
     unsafe fn max_key(self, keys: Self) -> Self {

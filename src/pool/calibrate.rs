@@ -16,9 +16,10 @@
 //! inline (their kernels are slower, so splitting pays earlier than this predicts).
 
 use super::Pool;
-use super::inline::{DEFAULT_INLINE_BYTES, sum_inline};
+use super::inline::{DEFAULT_INLINE_BYTES, reduce_inline};
 use crate::element::Mode;
 use crate::plan::chunk_bytes;
+use crate::reduce::Sum;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -70,7 +71,7 @@ pub(crate) fn calibrate(pool: &Pool) -> Calibration {
                     break;
                 }
                 let began = Instant::now();
-                black_box(sum_inline(black_box(data), Mode::Exact));
+                black_box(reduce_inline(Sum::new(Mode::Exact), black_box(data)));
                 best = best.min(began.elapsed());
             }
             if best != Duration::MAX {

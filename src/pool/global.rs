@@ -5,9 +5,9 @@
 //! If it cannot be built, sums run on the calling thread; the library prints nothing but logs one
 //! warning (the `log` crate) and keeps the reason for [`default_pool_error`].
 
-use super::inline::{DEFAULT_INLINE_BYTES, sum_inline};
+use super::inline::{DEFAULT_INLINE_BYTES, reduce_inline};
 use super::{Pool, PoolBuilder, PoolError};
-use crate::element::{Mode, Summable};
+use crate::reduce::{Input, Reduction};
 use std::sync::OnceLock;
 
 /// The default pool, or why it could not be built; set once.
@@ -55,16 +55,17 @@ pub(super) fn install(builder: PoolBuilder) -> Result<&'static Pool, PoolError> 
     }
 }
 
-/// [`crate::sum_with`]: on the default pool if it takes a sum of this size, else inline. A sum the
-/// default configuration would run inline does not start the pool.
-pub(crate) fn sum_on_default<T: Summable>(data: &[T], mode: Mode) -> T::Output {
+/// [`crate::sum_with`] and every free reduction: on the default pool if it takes an input of this
+/// size, else inline. An input the default configuration would reduce inline does not start the
+/// pool.
+pub(crate) fn reduce_on_default<R: Reduction>(reduction: R, input: R::Input<'_>) -> R::Output {
     let pool = match DEFAULT.get() {
         Some(built) => built.as_ref().ok(),
-        None if size_of_val(data) >= DEFAULT_INLINE_BYTES => default_pool(),
+        None if input.bytes() >= DEFAULT_INLINE_BYTES => default_pool(),
         None => None,
     };
     match pool {
-        Some(pool) => pool.sum_with(data, mode),
-        None => sum_inline(data, mode),
+        Some(pool) => pool.reduce(reduction, input),
+        None => reduce_inline(reduction, input),
     }
 }

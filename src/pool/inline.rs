@@ -2,7 +2,7 @@
 //! thread, and the inline sum itself, on the same chunk grid as the pool's.
 
 use crate::arch::Kernels;
-use crate::element::{Mode, Summable};
+use crate::reduce::{Reduction, reduce_on_grid};
 
 /// The inline threshold where none is measured (under loom and Miri) and the size from which
 /// [`crate::sum`] starts the default pool (smaller sums do not pay for starting it). A started
@@ -16,8 +16,8 @@ pub const DEFAULT_INLINE_BYTES: usize = 4 << 20;
 /// always go to the workers, so an executor thread never computes a long sum.
 pub const ASYNC_INLINE_BYTES: usize = 64 << 10;
 
-/// Sums `data` on the calling thread, on the same chunk grid as the pool (so floating-point
+/// Reduces `input` on the calling thread, on the same chunk grid as the pool (so floating-point
 /// modes give the same bits either way).
-pub(crate) fn sum_inline<T: Summable>(data: &[T], mode: Mode) -> T::Output {
-    crate::reduce::sum_on_grid(Kernels::active(), mode, data)
+pub(crate) fn reduce_inline<R: Reduction>(reduction: R, input: R::Input<'_>) -> R::Output {
+    reduce_on_grid(reduction, Kernels::active(), input)
 }

@@ -1,7 +1,7 @@
 //! What the queue holds: the [`Job`] a worker runs a unit of, the [`Control`] its submitter keeps,
 //! and the [`Owner`] of the data an asynchronous sum reads.
 //!
-//! Job kinds: [`SumJob`](super::sum_job::SumJob) (a sum, cut into chunks) and
+//! Job kinds: [`ReduceJob`](super::reduce_job::ReduceJob) (a sum or other reduction, cut into chunks) and
 //! [`Broadcast`](super::broadcast::Broadcast) (a closure run once on every worker).
 
 use super::latch::Completion;

@@ -4,7 +4,7 @@
 //! pinned to its own core where the OS allows it. Every sum, blocking or asynchronous, becomes one
 //! job in a FIFO queue; however many are requested at once, only the pool's workers and the
 //! callers of blocking sums (who claim chunks of their own sum while they wait) run them, so the
-//! thread count is bounded by construction. A blocking sum's caller claims chunks beside the workers while it waits.
+//! thread count is bounded by construction.
 //!
 //! - Small inputs (below [`Pool::inline_bytes`] for blocking sums, [`ASYNC_INLINE_BYTES`] for
 //!   asynchronous ones) are summed inline on the calling thread: waking a worker costs more than
@@ -33,7 +33,7 @@
 //! | `registry.rs` | the queue, sleeping and waking workers, shutdown, starting the workers |
 //! | `worker.rs` | a worker thread's body and loop |
 //! | `latch.rs` | how a job's result reaches a blocked thread or a future (memory ordering) |
-//! | `job.rs` | the job traits and [`Owner`]; job kinds in `sum_job.rs` and `broadcast.rs` |
+//! | `job.rs` | the job traits and [`Owner`]; job kinds in `reduce_job.rs` and `broadcast.rs` |
 //! | `inline.rs` | the inline thresholds and the sum on the calling thread |
 //! | `calibrate.rs` | the blocking threshold per element width, measured at start ([`Calibration`]) |
 //! | `task.rs` | [`SumTask`], the future of an asynchronous sum |
@@ -51,8 +51,8 @@ mod job;
 mod latch;
 #[cfg(all(test, loom))]
 mod loom_tests;
+mod reduce_job;
 mod registry;
-mod sum_job;
 mod sync;
 mod task;
 mod topology;
@@ -68,22 +68,24 @@ pub use registry::DEFAULT_SPIN;
 pub use task::SumTask;
 pub use topology::{allowed_cores, cache_bytes, parse_core_list, physical_cores};
 
-pub(crate) use global::sum_on_default;
-pub(crate) use inline::sum_inline;
+pub(crate) use global::reduce_on_default;
+pub(crate) use inline::reduce_inline;
+pub(crate) use reduce_job::{Owned, Source};
 
 use crate::arch::Kernels;
 use crate::element::{Mode, Summable};
 use crate::plan::chunk_bytes;
+use crate::reduce::{Input, Reduction, Sum};
 use broadcast::Broadcast;
 use builder::Placement;
 use error::panic_message;
 use job::{Control, Job};
+use reduce_job::{Borrowed, ReduceJob};
 use registry::Registry;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::Duration;
-use sum_job::{Borrowed, SumJob};
 use sync::thread;
 use worker::in_worker;
 
@@ -210,27 +212,7 @@ impl Pool {
 
     /// The sum of `data` in `mode`, blocking until it is done.
     pub fn sum_with<T: Summable>(&self, data: &[T], mode: Mode) -> T::Output {
-        if self.runs_inline::<T>(size_of_val(data)) {
-            return sum_inline(data, mode);
-        }
-        let job = Arc::new(SumJob::new(
-            Borrowed::new(data),
-            Kernels::active(),
-            mode,
-            self.threads(),
-        ));
-        self.registry.submit(job.clone());
-        // The caller claims runs beside the workers rather than wait idle: a sum of a few chunks
-        // then needs no worker to finish before the caller does. It leaves the queue once claimed.
-        while job.work(usize::MAX) {}
-        self.registry.retire(&(job.clone() as Arc<dyn Job>));
-        // The job reads `data` only in claimed chunks, all of which complete before the result
-        // is delivered; `wait` returns only then, so the borrow outlives every read.
-        match job.completion().wait() {
-            Ok(total) => total,
-            // Kernels do not panic, and a borrowed slice cannot change: reaching this is a bug.
-            Err(error) => panic!("coresum: {error}"),
-        }
+        self.reduce(Sum::new(mode), data)
     }
 
     /// Sums owned data asynchronously; see [`SumTask`].
@@ -252,17 +234,52 @@ impl Pool {
         T: Summable,
         D: Owner<T> + 'static,
     {
+        self.reduce_async(Sum::new(mode), Owned(data))
+    }
+
+    /// Reduces `input`, blocking until it is done: inline when small, else on the workers.
+    pub(crate) fn reduce<R: Reduction>(&self, reduction: R, input: R::Input<'_>) -> R::Output {
+        if self.runs_inline(input) {
+            return reduce_inline(reduction, input);
+        }
+        // SAFETY: the job reads `input` only in claimed chunks, all of which complete before the
+        // result is delivered; `wait` returns only then, so the borrow outlives every read.
+        let source = unsafe { Borrowed::<R>::new(input) };
+        let job = Arc::new(ReduceJob::new(
+            reduction,
+            source,
+            Kernels::active(),
+            self.threads(),
+        ));
+        self.registry.submit(job.clone());
+        // The caller claims runs beside the workers rather than wait idle: a sum of a few chunks
+        // then needs no worker to finish before the caller does. It leaves the queue once claimed.
+        while job.work(usize::MAX) {}
+        self.registry.retire(&(job.clone() as Arc<dyn Job>));
+        match job.completion().wait() {
+            Ok(total) => total,
+            // Kernels do not panic, and a borrowed input cannot change: reaching this is a bug.
+            Err(error) => panic!("coresum: {error}"),
+        }
+    }
+
+    /// Reduces the input `source` owns asynchronously; see [`SumTask`].
+    pub(crate) fn reduce_async<R, S>(&self, reduction: R, source: S) -> SumTask<R::Output>
+    where
+        R: Reduction,
+        S: Source<R> + 'static,
+    {
         // The owner's `deref`/`as_ref` are user code: a panic there is the task's error, not the caller's.
         let started = catch_unwind(AssertUnwindSafe(|| {
-            let slice = data.slice();
-            let bytes = size_of_val(slice);
-            if self.runs_inline::<T>(bytes) && (bytes < ASYNC_INLINE_BYTES || in_worker()) {
-                Err(sum_inline(slice, mode))
+            let input = source.input();
+            let bytes = input.bytes();
+            if self.runs_inline(input) && (bytes < ASYNC_INLINE_BYTES || in_worker()) {
+                Err(reduce_inline(reduction, input))
             } else {
-                Ok(Arc::new(SumJob::new(
-                    data,
+                Ok(Arc::new(ReduceJob::new(
+                    reduction,
+                    source,
                     Kernels::active(),
-                    mode,
                     self.threads(),
                 )))
             }
@@ -303,8 +320,12 @@ impl Pool {
         job.completion().wait()
     }
 
-    fn runs_inline<T>(&self, bytes: usize) -> bool {
-        bytes == 0 || bytes < self.inline_bytes_for::<T>() || in_worker()
+    /// Whether `input` is reduced on the calling thread: empty, under its width's threshold (the
+    /// bytes of one element of each slice), or from inside a worker.
+    fn runs_inline(&self, input: impl Input) -> bool {
+        let bytes = input.bytes();
+        let width = calibrate::width_index(bytes / input.len().max(1));
+        bytes == 0 || bytes < self.inline[width] || in_worker()
     }
 }
 

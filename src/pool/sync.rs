@@ -4,7 +4,7 @@
 //!
 //! Not swapped:
 //! - `Arc`/`Weak` stay std's: loom's `Arc` cannot be coerced to `Arc<dyn Job>` (one allocation is
-//!   seen as a job, a control and a concrete `SumJob`) and has no `Weak`. Reference counting is
+//!   seen as a job, a control and a concrete `ReduceJob`) and has no `Weak`. Reference counting is
 //!   not part of the protocols checked; the loom tests check that the data is released directly.
 //! - Pinning, thread names and the topology are plain system calls; the loom tests turn pinning
 //!   off.

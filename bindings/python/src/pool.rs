@@ -84,7 +84,12 @@ impl PyPool {
     /// The core each worker is pinned to, in worker order (`None` entries when not pinned).
     #[getter]
     fn cores(&self) -> PyResult<Vec<Option<usize>>> {
-        Ok(self.get()?.workers().iter().map(|w| w.core).collect())
+        Ok(self
+            .get()?
+            .workers()
+            .iter()
+            .map(|w| w.core.filter(|_| w.pinned))
+            .collect())
     }
 
     /// Whether `close()` was called.

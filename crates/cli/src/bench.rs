@@ -15,8 +15,8 @@ use std::time::Instant;
 #[derive(clap::Args)]
 pub struct Args {
     /// Element type (integers; the std peer widens them like coresum does).
-    #[arg(long, default_value = "i32")]
-    dtype: String,
+    #[arg(long, value_enum, default_value_t = Dtype::I32)]
+    dtype: Dtype,
     /// Bytes of data, with an optional K, M or G suffix.
     #[arg(long, default_value = "256M")]
     size: String,
@@ -140,8 +140,8 @@ impl Plan<'_> {
 }
 
 pub fn run(args: Args) -> Result<(), String> {
-    let dtype = Dtype::from_name(&args.dtype)?;
-    if matches!(dtype, Dtype::F16 | Dtype::Bf16 | Dtype::F32 | Dtype::F64) {
+    let dtype = args.dtype;
+    if dtype.is_float() {
         return Err(format!("bench measures integer types, not {dtype}"));
     }
     let size = parse_size(&args.size)?;

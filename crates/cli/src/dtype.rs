@@ -1,4 +1,9 @@
-//! Element types as the command line names them (`--dtype i32`) and as NumPy does (`<i4`).
+//! Element types as the command line names them everywhere (`--dtype i32`, the `--json` report,
+//! `coresum bench`): by their Rust type. NumPy's codes (`<i4`) are read only inside `.npy` headers:
+//! `--dtype` does not take them, because NumPy's `i8` is eight bytes where Rust's is one, and an
+//! option that took both spellings could not tell which a user meant.
+//!
+//! No clap here: the fuzz target compiles this file alone. `--dtype`'s `ValueEnum` is in `sum.rs`.
 
 use std::fmt;
 
@@ -29,7 +34,34 @@ pub enum Endian {
     Big,
 }
 
-/// Every type: (type, `--dtype` name, NumPy kind+size or "" when NumPy has none, element bytes).
+impl Endian {
+    /// This machine's byte order.
+    pub const NATIVE: Endian = if cfg!(target_endian = "big") {
+        Endian::Big
+    } else {
+        Endian::Little
+    };
+}
+
+impl Dtype {
+    /// Every type, in the order `--help` lists them.
+    pub const ALL: [Dtype; 12] = [
+        Dtype::I8,
+        Dtype::I16,
+        Dtype::I32,
+        Dtype::I64,
+        Dtype::U8,
+        Dtype::U16,
+        Dtype::U32,
+        Dtype::U64,
+        Dtype::F16,
+        Dtype::Bf16,
+        Dtype::F32,
+        Dtype::F64,
+    ];
+}
+
+/// Every type: (type, name, NumPy kind+size or "" when NumPy has none, element bytes).
 const TABLE: [(Dtype, &str, &str, usize); 12] = [
     (Dtype::I8, "i8", "i1", 1),
     (Dtype::I16, "i16", "i2", 2),
@@ -58,26 +90,19 @@ impl Dtype {
         self.row().3
     }
 
-    /// The NumPy code (`i4`), or the `--dtype` name where NumPy has none (`bf16`).
-    pub fn code(self) -> &'static str {
-        let (_, name, numpy, _) = self.row();
-        if numpy.is_empty() { name } else { numpy }
+    /// The name: the Rust type's (`i32`, `bf16`), as `--dtype` takes it.
+    pub fn name(self) -> &'static str {
+        self.row().1
     }
 
-    /// Parses a `--dtype` name: Rust's (`i8` is one byte). NumPy's codes are not accepted here,
-    /// since NumPy's `i8` is eight bytes.
-    pub fn from_name(name: &str) -> Result<Dtype, String> {
-        TABLE
-            .into_iter()
-            .find(|&(_, cli, _, _)| cli == name)
-            .map(|row| row.0)
-            .ok_or_else(|| {
-                let names: Vec<&str> = TABLE.iter().map(|row| row.1).collect();
-                format!(
-                    "unknown dtype {name:?}: expected one of {}",
-                    names.join(", ")
-                )
-            })
+    /// NumPy's kind and size (`i4`), where NumPy has the type (not `bf16`).
+    pub fn numpy(self) -> Option<&'static str> {
+        Some(self.row().2).filter(|code| !code.is_empty())
+    }
+
+    /// Whether the elements are floating-point (summed into an `f64`).
+    pub fn is_float(self) -> bool {
+        matches!(self, Dtype::F16 | Dtype::Bf16 | Dtype::F32 | Dtype::F64)
     }
 
     /// Parses a NumPy `descr` such as `<i4`, `>f8` or `|u1`.
@@ -101,8 +126,7 @@ impl Dtype {
             '>' => Endian::Big,
             '<' => Endian::Little,
             // '|' (not applicable: one byte) and '=' (native) both read as this machine's order.
-            _ if cfg!(target_endian = "big") => Endian::Big,
-            _ => Endian::Little,
+            _ => Endian::NATIVE,
         };
         if order == '|' && dtype.size() != 1 {
             return Err(unsupported());
@@ -113,7 +137,7 @@ impl Dtype {
 
 impl fmt::Display for Dtype {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
+        f.write_str(self.name())
     }
 }
 
@@ -123,17 +147,17 @@ mod tests {
 
     #[test]
     fn names_and_codes() {
-        assert_eq!(Dtype::from_name("i32"), Ok(Dtype::I32));
-        assert_eq!(Dtype::from_name("i8"), Ok(Dtype::I8));
-        assert!(Dtype::from_name("i4").is_err());
-        assert_eq!(Dtype::from_name("bf16"), Ok(Dtype::Bf16));
-        assert!(Dtype::from_name("i128").is_err());
+        for dtype in Dtype::ALL {
+            assert_eq!(dtype.row().0, dtype);
+        }
         assert_eq!(Dtype::from_descr(">f8"), Ok((Dtype::F64, Endian::Big)));
         assert_eq!(Dtype::from_descr("|u1"), Ok((Dtype::U8, Endian::Little)));
         assert!(Dtype::from_descr("<c16").is_err());
         assert!(Dtype::from_descr("|O").is_err());
         assert!(Dtype::from_descr("|i4").is_err());
-        assert_eq!(Dtype::I64.code(), "i8");
-        assert_eq!(Dtype::Bf16.code(), "bf16");
+        assert_eq!(Dtype::I64.to_string(), "i64");
+        assert_eq!(Dtype::I64.size(), 8);
+        assert_eq!(Dtype::I64.numpy(), Some("i8"));
+        assert_eq!(Dtype::Bf16.numpy(), None);
     }
 }

@@ -44,7 +44,10 @@ pub fn run() -> Result<(), String> {
             let cores: Vec<String> = pool
                 .workers()
                 .iter()
-                .map(|w| w.core.map_or("unpinned".into(), |c| c.to_string()))
+                .map(|w| match (w.core, w.pinned) {
+                    (Some(core), true) => core.to_string(),
+                    _ => "unpinned".into(),
+                })
                 .collect();
             println!(
                 "default pool:   {} workers on cores [{}]",

@@ -1,16 +1,20 @@
 //! What the `coresum` command line is made of, for the front ends that must read the same files and
 //! print the same reports (`coresum-mpi`):
 //!
-//! - [`input`]: a `.npy` or raw file opened and mapped, as an owner of a typed slice to sum;
-//! - [`dtype`] and [`npy`]: element types, byte orders and the `.npy` header;
-//! - [`sum`]: the arguments of `coresum sum`, the pool they ask for, a sum with a progress bar;
+//! - [`input`]: elements read into bounded buffers and summed there, from a file on every worker
+//!   of the pool or from a stream;
+//! - [`dtype`], [`npy`] and [`npz`]: element types, byte orders, the `.npy` header, `.npz` archives;
+//! - [`sum`]: the arguments of `coresum sum`, the pool they ask for, the sum of each array named;
+//! - [`total`]: exact running sums of any element type, merged into a grand total;
 //! - [`report`]: what `coresum sum` prints, as text or `--json`.
 
 pub mod dtype;
 pub mod input;
 pub mod npy;
+pub mod npz;
 pub mod report;
 pub mod sum;
+pub mod total;
 
 #[doc(hidden)]
 pub use half; // Named by `with_dtype!` in other crates.

@@ -5,9 +5,11 @@
 mod bench;
 mod info;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
+use coresum_cli::report::render_all;
 use coresum_cli::sum::SumArgs;
 use std::process::ExitCode;
+use std::time::Instant;
 
 #[derive(Parser)]
 #[command(version, about = "Exact SIMD sums on a bounded pool of pinned workers")]
@@ -18,12 +20,17 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Sum the elements of a .npy file, or of a raw binary file given --dtype.
+    /// Sum the arrays of .npy and .npz files, raw binary files given --dtype, or standard input.
     Sum(SumArgs),
     /// Generate data and measure coresum beside the read ceiling and std, in the same run.
     Bench(bench::Args),
     /// CPU features, ISA path, allowed cores, cache sizes and the default pool's plan.
     Info,
+    /// Print a completion script for the shell, e.g. `coresum completions bash > coresum.bash`.
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
 }
 
 fn main() -> ExitCode {
@@ -37,11 +44,20 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Sum(args) => args
-            .run()
-            .map(|report| println!("{}", report.render(args.json))),
+        Command::Sum(args) => {
+            let start = Instant::now();
+            args.run()
+                .and_then(|summed| render_all(&summed, args.json, start.elapsed().as_secs_f64()))
+                .map(|text| println!("{text}"))
+        }
         Command::Bench(args) => bench::run(args),
         Command::Info => info::run(),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "coresum", &mut script);
+            std::io::Write::write_all(&mut std::io::stdout(), &script)
+                .map_err(|e| format!("cannot write the completion script: {e}"))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -9,6 +9,7 @@
 //! not exactly such a literal is an error. Version 3.0 allows UTF-8 in the header.
 
 use crate::dtype::{Dtype, Endian};
+use std::io::Read;
 
 /// What the header says about the data that follows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,6 +78,49 @@ pub fn parse(file: &[u8]) -> Result<Header, String> {
         shape: dict.shape,
         data_offset: end,
     })
+}
+
+/// The longest header [`read_header`] accepts (NumPy writes a few hundred bytes).
+const MAX_HEADER: usize = 1 << 24;
+
+/// Reads a `.npy` header from the start of a stream, if the stream starts with the magic bytes.
+/// Returns the header (or `None`) and the bytes read past it (or all the bytes read, when there
+/// is none), which the caller reads before the rest of the stream.
+pub fn read_header(reader: &mut dyn Read) -> Result<(Option<Header>, Vec<u8>), String> {
+    let mut bytes = Vec::with_capacity(128);
+    let read = |reader: &mut dyn Read, bytes: &mut Vec<u8>, upto: usize| {
+        let more = upto.saturating_sub(bytes.len()) as u64;
+        reader
+            .take(more)
+            .read_to_end(bytes)
+            .map_err(|e| e.to_string())
+    };
+    read(reader, &mut bytes, 12)?;
+    if !bytes.starts_with(MAGIC) {
+        return Ok((None, bytes));
+    }
+    let end = match (bytes.get(6), bytes.get(8..12)) {
+        (Some(1), Some(len)) => 10 + usize::from(u16::from_le_bytes([len[0], len[1]])),
+        (Some(2 | 3), Some(len)) => {
+            12 + usize::try_from(u32::from_le_bytes([len[0], len[1], len[2], len[3]]))
+                .map_err(|_| "header too long")?
+        }
+        // Too short, or a version `parse` names in its error.
+        _ => {
+            return Err(parse(&bytes)
+                .err()
+                .unwrap_or("truncated .npy header".into()));
+        }
+    };
+    if end > MAX_HEADER {
+        return Err(format!(
+            "the .npy header is {end} bytes long (at most {MAX_HEADER} read)"
+        ));
+    }
+    read(reader, &mut bytes, end)?;
+    let header = parse(&bytes)?;
+    let rest = bytes.split_off(header.data_offset);
+    Ok((Some(header), rest))
 }
 
 /// The keys of the header dict that matter (`fortran_order` is checked, then dropped).
@@ -282,6 +326,21 @@ mod tests {
     }
 
     #[test]
+    fn headers_read_from_a_stream() {
+        let mut file = write_header("<i2", &[3]);
+        let offset = file.len();
+        file.extend([1, 0, 2, 0, 3, 0]);
+        let (header, rest) = read_header(&mut &file[..]).unwrap();
+        assert_eq!(header.unwrap().data_offset, offset);
+        assert!(file[offset..].starts_with(&rest));
+        // Not .npy: nothing parsed, the bytes read handed back.
+        let (header, rest) = read_header(&mut &b"raw data, not npy"[..]).unwrap();
+        assert_eq!((header, rest.as_slice()), (None, &b"raw data, no"[..]));
+        assert!(read_header(&mut &file[..20]).is_err());
+        assert!(read_header(&mut &file[..8]).is_err());
+    }
+
+    #[test]
     fn versions_two_and_three() {
         let v1 = write_header("<u2", &[5]);
         let dict = &v1[10..];
@@ -337,7 +396,13 @@ mod tests {
             let mut file = MAGIC.to_vec();
             file.push(major);
             file.extend(tail);
-            let _ = parse(&file);
+            let parsed = parse(&file);
+            let streamed = read_header(&mut &file[..]);
+            if let Ok(header) = parsed {
+                let (from_stream, rest) = streamed.unwrap();
+                prop_assert_eq!(from_stream.as_ref(), Some(&header));
+                prop_assert!(file[header.data_offset..].starts_with(&rest));
+            }
         }
 
         /// Mutated valid headers either parse consistently or fail cleanly.

@@ -2,6 +2,8 @@
 //! front end prints through here, so that their outputs are identical.
 
 use crate::dtype::Dtype;
+use crate::sum::Summed;
+use crate::total::Total;
 use coresum::Mode;
 use serde::Serialize;
 
@@ -92,7 +94,7 @@ impl SumReport {
         let report = Json {
             bytes_per_second: (self.count * self.dtype.size()) as f64 / self.seconds.max(1e-9),
             count: self.count,
-            dtype: self.dtype.code(),
+            dtype: self.dtype.name(),
             file: &self.file,
             isa: coresum::isa().name(),
             mode: mode_name(self.mode),
@@ -103,6 +105,53 @@ impl SumReport {
         // Serialising plain numbers and strings into a `String` cannot fail.
         serde_json::to_string(&report).unwrap_or_default()
     }
+}
+
+/// What `coresum sum` prints for the arrays it summed: one array as [`SumReport::render`] does;
+/// several as one line each (`sum  name`) and a last line for their grand total (`sum  total`), or
+/// with `json` one object `{"arrays": [...], "total": {...}}`. `seconds` is the whole run's.
+pub fn render_all(summed: &[Summed], json: bool, seconds: f64) -> Result<String, String> {
+    if let [one] = summed {
+        return Ok(one.report.render(json));
+    }
+    let mut total = summed.first().map_or(Total::Signed(0), |s| s.total.clone());
+    for one in summed.iter().skip(1) {
+        total.merge(&one.total)?;
+    }
+    let sum = total.print();
+    if !json {
+        let mut lines: Vec<String> = summed
+            .iter()
+            .map(|s| format!("{}  {}", s.report.sum, s.report.file))
+            .collect();
+        lines.push(format!("{sum}  total"));
+        return Ok(lines.join("\n"));
+    }
+    let dtypes: Vec<Dtype> = summed.iter().map(|s| s.report.dtype).collect();
+    let count: usize = summed.iter().map(|s| s.report.count).sum();
+    let bytes: usize = summed
+        .iter()
+        .map(|s| s.report.count * s.report.dtype.size())
+        .sum();
+    let first = &summed[0].report;
+    let arrays: Vec<serde_json::Value> = summed
+        .iter()
+        .map(|s| serde_json::from_str(&s.report.render(true)).unwrap_or_default())
+        .collect();
+    let report = serde_json::json!({
+        "arrays": arrays,
+        "total": {
+            "bytes_per_second": bytes as f64 / seconds.max(1e-9),
+            "count": count,
+            "dtype": if dtypes.iter().all(|&d| d == dtypes[0]) { dtypes[0].name() } else { "mixed" },
+            "isa": coresum::isa().name(),
+            "mode": mode_name(first.mode),
+            "seconds": seconds,
+            "sum": sum,
+            "threads": summed.iter().map(|s| s.report.threads).max().unwrap_or(1),
+        },
+    });
+    Ok(report.to_string())
 }
 
 #[cfg(test)]
@@ -123,7 +172,7 @@ mod tests {
         assert_eq!(report.render(false), "-0.0");
         let json: serde_json::Value = serde_json::from_str(&report.render(true)).unwrap();
         assert_eq!(json["sum"], "-0.0");
-        assert_eq!(json["dtype"], "f4");
+        assert_eq!(json["dtype"], "f32");
         assert_eq!(json["mode"], "fast");
         assert_eq!(json["bytes_per_second"], 24.0);
         assert_eq!(json["file"], "a \"b\".npy");

@@ -89,6 +89,17 @@ pub(crate) trait FloatVector: Copy {
     /// # Safety
     /// The CPU must support this ISA.
     unsafe fn mul(self, other: Self) -> Self;
+
+    // dot (issue 11): the products of the float dot products (`algo::dot`).
+    /// Whether [`mul_add`](Self::mul_add) is one instruction (else the fast dot multiplies and
+    /// adds separately).
+    const HAS_FMA: bool;
+    /// Lane-wise `self · b + c` with one rounding (fused multiply-add; in software where the ISA
+    /// has none).
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    unsafe fn mul_add(self, b: Self, c: Self) -> Self;
     /// `keys` updated with the magnitude key of `self`: per 64-bit lane, the bits of `|x|`, and
     /// `keys` keeps the unsigned maximum *of each 32-bit half separately*. Taken over a block, the
     /// high half of the largest key holds the largest biased exponent (bits 52..63), the key is 0

@@ -14,6 +14,7 @@ pub(crate) fn is_available() -> bool {
 
 impl Vector for uint64x2_t {
     const BYTES: usize = 16;
+    type I64Fold = crate::algo::int::BiasedI64<Self>;
 
     #[inline(always)]
     unsafe fn load(ptr: *const u8) -> Self {
@@ -70,6 +71,35 @@ impl Vector for uint64x2_t {
         // SAFETY: see `splat`.
         unsafe { vreinterpretq_u64_s32(vpaddlq_s16(vreinterpretq_s16_u64(self))) }
     }
+
+    // dot (issue 11): the widening multiply-adds of the integer dot products.
+    #[inline(always)]
+    unsafe fn madd_i16(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe {
+            let (a, b) = (vreinterpretq_s16_u64(self), vreinterpretq_s16_u64(other));
+            let (low, high) = (
+                vmull_s16(vget_low_s16(a), vget_low_s16(b)),
+                vmull_high_s16(a, b),
+            );
+            vreinterpretq_u64_s32(vpaddq_s32(low, high))
+        }
+    }
+    #[inline(always)]
+    unsafe fn shr16_8(self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { vreinterpretq_u64_u16(vshrq_n_u16::<8>(vreinterpretq_u16_u64(self))) }
+    }
+    #[inline(always)]
+    unsafe fn sar16_8(self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { vreinterpretq_u64_s16(vshrq_n_s16::<8>(vreinterpretq_s16_u64(self))) }
+    }
+    #[inline(always)]
+    unsafe fn shl16_8(self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { vreinterpretq_u64_u16(vshlq_n_u16::<8>(vreinterpretq_u16_u64(self))) }
+    }
 }
 
 impl FloatVector for float64x2_t {
@@ -115,6 +145,14 @@ impl FloatVector for float64x2_t {
     unsafe fn mul(self, other: Self) -> Self {
         // SAFETY: see `splat`.
         unsafe { vmulq_f64(self, other) }
+    }
+
+    // dot (issue 11): the products of the float dot products.
+    const HAS_FMA: bool = true;
+    #[inline(always)]
+    unsafe fn mul_add(self, b: Self, c: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { vfmaq_f64(c, self, b) }
     }
     #[inline(always)]
     unsafe fn max_key(self, keys: Self) -> Self {

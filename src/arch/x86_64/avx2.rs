@@ -16,6 +16,7 @@ pub(crate) fn is_available() -> bool {
 
 impl Vector for __m256i {
     const BYTES: usize = 32;
+    type I64Fold = crate::algo::int::BiasedI64<Self>;
 
     #[inline(always)]
     unsafe fn load(ptr: *const u8) -> Self {
@@ -67,6 +68,28 @@ impl Vector for __m256i {
         // SAFETY: see `splat`.
         unsafe { _mm256_madd_epi16(self, _mm256_set1_epi16(1)) }
     }
+
+    // dot (issue 11): the widening multiply-adds of the integer dot products.
+    #[inline(always)]
+    unsafe fn madd_i16(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm256_madd_epi16(self, other) }
+    }
+    #[inline(always)]
+    unsafe fn shr16_8(self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm256_srli_epi16::<8>(self) }
+    }
+    #[inline(always)]
+    unsafe fn sar16_8(self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm256_srai_epi16::<8>(self) }
+    }
+    #[inline(always)]
+    unsafe fn shl16_8(self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm256_slli_epi16::<8>(self) }
+    }
 }
 
 impl FloatVector for __m256d {
@@ -116,6 +139,14 @@ impl FloatVector for __m256d {
     unsafe fn mul(self, other: Self) -> Self {
         // SAFETY: see `splat`.
         unsafe { _mm256_mul_pd(self, other) }
+    }
+
+    // dot (issue 11): the products of the float dot products.
+    const HAS_FMA: bool = true;
+    #[inline(always)]
+    unsafe fn mul_add(self, b: Self, c: Self) -> Self {
+        // SAFETY: see `splat`; the AVX2 path also requires FMA (`Isa::Avx2`).
+        unsafe { _mm256_fmadd_pd(self, b, c) }
     }
     #[inline(always)]
     unsafe fn max_key(self, keys: Self) -> Self {

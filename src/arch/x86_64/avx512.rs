@@ -4,7 +4,7 @@
 //! `algo/`, so the AVX2 tests vouch for them on machines without AVX-512.
 
 use crate::algo::float::FloatVector;
-use crate::algo::int::Vector;
+use crate::algo::int::{SignedHalves, SignedShift, Vector};
 use core::arch::x86_64::*;
 
 /// Whether the running CPU has AVX-512 F and BW. No run-time check where the build already
@@ -16,6 +16,7 @@ pub(crate) fn is_available() -> bool {
 
 impl Vector for __m512i {
     const BYTES: usize = 64;
+    type I64Fold = SignedHalves<Self>;
 
     #[inline(always)]
     unsafe fn load(ptr: *const u8) -> Self {
@@ -67,6 +68,28 @@ impl Vector for __m512i {
         // SAFETY: see `splat`.
         unsafe { _mm512_madd_epi16(self, _mm512_set1_epi16(1)) }
     }
+
+    // dot (issue 11): the widening multiply-adds of the integer dot products.
+    #[inline(always)]
+    unsafe fn madd_i16(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm512_madd_epi16(self, other) }
+    }
+    #[inline(always)]
+    unsafe fn shr16_8(self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm512_srli_epi16::<8>(self) }
+    }
+    #[inline(always)]
+    unsafe fn sar16_8(self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm512_srai_epi16::<8>(self) }
+    }
+    #[inline(always)]
+    unsafe fn shl16_8(self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm512_slli_epi16::<8>(self) }
+    }
 }
 
 impl FloatVector for __m512d {
@@ -117,6 +140,14 @@ impl FloatVector for __m512d {
         // SAFETY: see `splat`.
         unsafe { _mm512_mul_pd(self, other) }
     }
+
+    // dot (issue 11): the products of the float dot products.
+    const HAS_FMA: bool = true;
+    #[inline(always)]
+    unsafe fn mul_add(self, b: Self, c: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm512_fmadd_pd(self, b, c) }
+    }
     #[inline(always)]
     unsafe fn max_key(self, keys: Self) -> Self {
         // SAFETY: see `splat`.
@@ -133,6 +164,14 @@ impl FloatVector for __m512d {
             let sum = _mm512_add_epi64(_mm512_castpd_si512(self), _mm512_castpd_si512(other));
             _mm512_castsi512_pd(sum)
         }
+    }
+}
+
+impl SignedShift for __m512i {
+    #[inline(always)]
+    unsafe fn sra32(self) -> Self {
+        // SAFETY: the caller guarantees AVX-512 F.
+        unsafe { _mm512_srai_epi64::<32>(self) }
     }
 }
 

@@ -14,6 +14,7 @@ pub(crate) fn is_available() -> bool {
 
 impl Vector for __m128i {
     const BYTES: usize = 16;
+    type I64Fold = crate::algo::int::BiasedI64<Self>;
 
     #[inline(always)]
     unsafe fn load(ptr: *const u8) -> Self {
@@ -64,6 +65,28 @@ impl Vector for __m128i {
     unsafe fn sum_i16_pairs(self) -> Self {
         // SAFETY: see `splat`.
         unsafe { _mm_madd_epi16(self, _mm_set1_epi16(1)) }
+    }
+
+    // dot (issue 11): the widening multiply-adds of the integer dot products.
+    #[inline(always)]
+    unsafe fn madd_i16(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm_madd_epi16(self, other) }
+    }
+    #[inline(always)]
+    unsafe fn shr16_8(self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm_srli_epi16::<8>(self) }
+    }
+    #[inline(always)]
+    unsafe fn sar16_8(self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm_srai_epi16::<8>(self) }
+    }
+    #[inline(always)]
+    unsafe fn shl16_8(self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm_slli_epi16::<8>(self) }
     }
 }
 
@@ -119,6 +142,18 @@ impl FloatVector for __m128d {
     unsafe fn mul(self, other: Self) -> Self {
         // SAFETY: see `splat`.
         unsafe { _mm_mul_pd(self, other) }
+    }
+
+    // dot (issue 11): the products of the float dot products.
+    const HAS_FMA: bool = false;
+    #[inline(always)]
+    unsafe fn mul_add(self, b: Self, c: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe {
+            let (x, y, z) = (self.lanes(), b.lanes(), c.lanes());
+            // SSE2 has no FMA: std's `mul_add` (one rounding, in software) per lane.
+            _mm_set_pd(x[1].mul_add(y[1], z[1]), x[0].mul_add(y[0], z[0]))
+        }
     }
     #[inline(always)]
     unsafe fn max_key(self, keys: Self) -> Self {

@@ -1,0 +1,467 @@
+//! The dot products (issue 11), each written once: integers over [`Vector`], floats over
+//! [`FloatVector`]; `arch::kernel_table!` instantiates them per ISA.
+//!
+//! # Integers
+//!
+//! ```text
+//! for each block of at most 1 GiB of `a`:
+//!     for each group of 4 vector pairs (a[k], b[k]):  step(acc[k], a[k], b[k])
+//!     every FLUSH_EVERY groups: flush 32-bit lanes into 64-bit lanes
+//!     total += horizontal sum, as i128
+//! total += the last partial vector, element by element
+//! ```
+//!
+//! - 16-bit signed ([`Words`]): `pmaddwd` gives `a0·b0 + a1·b1` per 32-bit lane, in
+//!   `[−2^31 + 2^16, 2^31]`; only `2^31` wraps (to `−2^31`). Adding `2^31 − 2^16` (wrapping) maps
+//!   that range one-to-one onto `[0, 2^32 − 2^16]` as `u32`, which is zero-extended into 64-bit
+//!   lanes at once: a lane gains less than 2^33 per vector, and a 1 GiB block (at most 2^26
+//!   vectors) keeps it below 2^59.
+//! - 8-bit ([`Bytes`]): each 16-bit lane is split into its two bytes, sign- or zero-extended to
+//!   16 bits (shifts), and the two halves go through `pmaddwd`. Signed: a 32-bit lane gains at
+//!   most `2·2·2^14 = 2^16` per vector, so 32,767 vectors stay within `±(2^31 − 2^16)`; unsigned:
+//!   at most `4·255^2 = 260,100`, so 8,191 vectors stay below 2^31. Then the lanes are flushed as
+//!   in the integer sums (offset by 2^31, zero-extended, the offsets taken off in the total).
+//! - 16-bit unsigned, 32-bit ([`dot_unsigned`], [`dot_signed`]): products are below 2^64; the
+//!   plain loop keeps their low and high 32-bit halves in two `u64` (each add below 2^32, at most
+//!   2^31 per block) and is left to the compiler's vectoriser under each ISA's features. Signed
+//!   inputs are biased, `u = x + 2^31`, and `Σxy = Σuv − 2^31·Σ(u + v) + n·2^62`.
+//!
+//! # Floats
+//!
+//! - [`fast`]: eight vector accumulators, `acc = a·b + acc` (one FMA where the ISA has it).
+//! - [`certified`]: TwoProduct, `p = fl(a·b)`, `e = fma(a, b, −p)`, then `p` and `e` go through
+//!   the certified pass of the exact sum (`algo::float::certified`). `p + e = a·b` exactly unless
+//!   a product overflows (then the kernel returns `false` and the caller takes the exact path) or
+//!   underflows (`|a·b| < 2^-969`): then `|p + e − a·b| ≤ 2^-1075`, which the kernel adds to the
+//!   slack, `2^-1074` per product.
+
+use crate::algo::float::{Element, FloatVector};
+use crate::algo::int::Vector;
+use crate::exact_sum::ExactSum;
+
+/// Independent accumulators per fold.
+const UNROLL: usize = 4;
+/// The most bytes of `a` folded before the lanes are reduced (see the module docs).
+const BLOCK_BYTES: usize = 1 << 30;
+const LOW32: u64 = 0xffff_ffff;
+
+const fn repeat32(x: u32) -> u64 {
+    x as u64 * 0x0000_0001_0000_0001
+}
+
+/// How one vector pair is folded into lanes (per input width).
+pub(crate) trait PairFold<V: Vector> {
+    /// Vectors one accumulator may take between two flushes.
+    const FLUSH_EVERY: usize = usize::MAX;
+    /// Fresh, empty accumulators.
+    ///
+    /// # Safety
+    /// The CPU must support `V`'s ISA (as for every method below).
+    unsafe fn new() -> Self;
+    /// Adds the products of one vector pair to accumulator `k`.
+    ///
+    /// # Safety
+    /// The CPU must support `V`'s ISA.
+    unsafe fn step(&mut self, k: usize, a: V, b: V);
+    /// Moves narrow lanes into wide ones.
+    ///
+    /// # Safety
+    /// The CPU must support `V`'s ISA.
+    #[inline(always)]
+    unsafe fn flush(&mut self) {}
+    /// The exact dot product of the `vectors` vector pairs taken.
+    ///
+    /// # Safety
+    /// The CPU must support `V`'s ISA.
+    unsafe fn total(self, vectors: usize) -> i128;
+}
+
+/// Folds all whole vector pairs of `a` and `b` (equal lengths); returns their dot product and
+/// how many bytes they cover.
+///
+/// # Safety
+/// `b` must be at least as long as `a`; the CPU must support `V`'s ISA.
+#[inline(always)]
+unsafe fn fold_pairs<V: Vector, F: PairFold<V>>(a: &[u8], b: &[u8]) -> (i128, usize) {
+    let vectors = a.len() / V::BYTES;
+    let (mut pa, mut pb) = (a.as_ptr(), b.as_ptr());
+    let mut total = 0i128;
+    let mut left = vectors;
+    while left > 0 {
+        let block = left.min(BLOCK_BYTES / V::BYTES);
+        left -= block;
+        // SAFETY: `pa` and `pb` walk `block` whole vectors, inside `a` and `b`; the caller
+        // vouches for the ISA.
+        unsafe {
+            let mut f = F::new();
+            let mut groups = block / UNROLL;
+            while groups > 0 {
+                let round = groups.min(F::FLUSH_EVERY);
+                groups -= round;
+                for _ in 0..round {
+                    for k in 0..UNROLL {
+                        let offset = k * V::BYTES;
+                        f.step(k, V::load(pa.add(offset)), V::load(pb.add(offset)));
+                    }
+                    pa = pa.add(UNROLL * V::BYTES);
+                    pb = pb.add(UNROLL * V::BYTES);
+                }
+                f.flush();
+            }
+            for k in 0..block % UNROLL {
+                f.step(k, V::load(pa), V::load(pb));
+                pa = pa.add(V::BYTES);
+                pb = pb.add(V::BYTES);
+            }
+            f.flush();
+            total += f.total(block);
+        }
+    }
+    (total, vectors * V::BYTES)
+}
+
+/// 16-bit signed pairs, widened into 64-bit lanes at every step.
+pub(crate) struct Words<V> {
+    wide: [V; UNROLL],
+    offset: V,
+    low: V,
+}
+
+impl<V: Vector> Words<V> {
+    /// Added to every pair sum: maps `[−2^31 + 2^16, 2^31]` onto `[0, 2^32 − 2^16]`.
+    const OFFSET: u32 = (1 << 31) - (1 << 16);
+}
+
+impl<V: Vector> PairFold<V> for Words<V> {
+    #[inline(always)]
+    unsafe fn new() -> Self {
+        // SAFETY: the caller vouches for the ISA.
+        unsafe {
+            Words {
+                wide: [V::splat(0); UNROLL],
+                offset: V::splat(repeat32(Self::OFFSET)),
+                low: V::splat(LOW32),
+            }
+        }
+    }
+    #[inline(always)]
+    unsafe fn step(&mut self, k: usize, a: V, b: V) {
+        // SAFETY: the caller vouches for the ISA.
+        unsafe {
+            let pairs = a.madd_i16(b).add32(self.offset);
+            self.wide[k] = self.wide[k].add64(pairs.and(self.low)).add64(pairs.shr32());
+        }
+    }
+    #[inline(always)]
+    unsafe fn total(self, vectors: usize) -> i128 {
+        // SAFETY: the caller vouches for the ISA.
+        let wide: u128 = unsafe { self.wide.iter().map(|v| v.lane_total()).sum() };
+        let pairs = (vectors * V::BYTES / 4) as u128;
+        // The total is signed: take the offsets off in i128 (both terms are below 2^90).
+        wide as i128 - (pairs * u128::from(Self::OFFSET)) as i128
+    }
+}
+
+/// 8-bit pairs: both bytes of a 16-bit lane extended to 16 bits, multiplied-added into 32-bit
+/// lanes, flushed into 64-bit lanes.
+pub(crate) struct Bytes<V, const SIGNED: bool> {
+    pairs: [V; UNROLL],
+    wide: V,
+    flushes: usize,
+}
+
+impl<V: Vector, const SIGNED: bool> Bytes<V, SIGNED> {
+    /// The even (low) and odd (high) bytes of each 16-bit lane, extended to 16 bits.
+    #[inline(always)]
+    unsafe fn split(v: V) -> (V, V) {
+        // SAFETY: the caller vouches for the ISA.
+        unsafe {
+            if SIGNED {
+                (v.shl16_8().sar16_8(), v.sar16_8())
+            } else {
+                (v.and(V::splat(0x00ff_00ff_00ff_00ff)), v.shr16_8())
+            }
+        }
+    }
+}
+
+impl<V: Vector, const SIGNED: bool> PairFold<V> for Bytes<V, SIGNED> {
+    /// Signed: at most 2^16 per step; unsigned: at most 260,100 (module docs).
+    const FLUSH_EVERY: usize = if SIGNED { 32_767 } else { 8_191 };
+
+    #[inline(always)]
+    unsafe fn new() -> Self {
+        // SAFETY: the caller vouches for the ISA.
+        unsafe {
+            Bytes {
+                pairs: [V::splat(0); UNROLL],
+                wide: V::splat(0),
+                flushes: 0,
+            }
+        }
+    }
+    #[inline(always)]
+    unsafe fn step(&mut self, k: usize, a: V, b: V) {
+        // SAFETY: the caller vouches for the ISA.
+        unsafe {
+            let ((a_even, a_odd), (b_even, b_odd)) = (Self::split(a), Self::split(b));
+            let products = a_even.madd_i16(b_even).add32(a_odd.madd_i16(b_odd));
+            self.pairs[k] = self.pairs[k].add32(products);
+        }
+    }
+    #[inline(always)]
+    unsafe fn flush(&mut self) {
+        // SAFETY: the caller vouches for the ISA.
+        unsafe {
+            let offset = V::splat(repeat32(1 << 31));
+            let low = V::splat(LOW32);
+            for pairs in &mut self.pairs {
+                // i32 + 2^31 is its value as u32: zero-extend both halves.
+                let shifted = pairs.xor(offset);
+                self.wide = self.wide.add64(shifted.and(low)).add64(shifted.shr32());
+                *pairs = V::splat(0);
+            }
+        }
+        self.flushes += 1;
+    }
+    #[inline(always)]
+    unsafe fn total(self, _vectors: usize) -> i128 {
+        // SAFETY: the caller vouches for the ISA.
+        let wide = unsafe { self.wide.lane_total() };
+        let offsets = (self.flushes * UNROLL * V::BYTES / 4) as u128;
+        // Signed for `i8`: take the offsets off in i128 (both terms are below 2^100).
+        wide as i128 - (offsets << 31) as i128
+    }
+}
+
+/// The dot product of two slices of one integer type with a [`PairFold`]: whole vectors on `V`,
+/// the tail element by element.
+///
+/// # Safety
+/// The CPU must support `V`'s ISA.
+#[inline(always)]
+unsafe fn dot_folded<V: Vector, F: PairFold<V>, T: Copy + Into<i64>>(a: &[T], b: &[T]) -> i128 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    // SAFETY: `T` is a plain integer: any initialised bytes of it may be read as `u8`.
+    let bytes =
+        |s: &[T]| unsafe { core::slice::from_raw_parts(s.as_ptr().cast::<u8>(), size_of_val(s)) };
+    // SAFETY: `b` is as long as `a`; the caller vouches for the ISA.
+    let (total, done) = unsafe { fold_pairs::<V, F>(bytes(a), bytes(b)) };
+    let first = done / size_of::<T>();
+    let tail: i64 = a[first..]
+        .iter()
+        .zip(&b[first..])
+        .map(|(&x, &y)| x.into() * y.into())
+        .sum();
+    total + i128::from(tail)
+}
+
+/// The exact `i16` dot product on `V`'s ISA.
+///
+/// # Safety
+/// The CPU must support `V`'s ISA.
+#[inline(always)]
+pub(crate) unsafe fn dot_i16<V: Vector>(a: &[i16], b: &[i16]) -> i128 {
+    // SAFETY: forwarded from the caller.
+    unsafe { dot_folded::<V, Words<V>, i16>(a, b) }
+}
+
+/// The exact `i8` dot product on `V`'s ISA.
+///
+/// # Safety
+/// The CPU must support `V`'s ISA.
+#[inline(always)]
+pub(crate) unsafe fn dot_i8<V: Vector>(a: &[i8], b: &[i8]) -> i128 {
+    // SAFETY: forwarded from the caller.
+    unsafe { dot_folded::<V, Bytes<V, true>, i8>(a, b) }
+}
+
+/// The exact `u8` dot product on `V`'s ISA.
+///
+/// # Safety
+/// The CPU must support `V`'s ISA.
+#[inline(always)]
+pub(crate) unsafe fn dot_u8<V: Vector>(a: &[u8], b: &[u8]) -> u128 {
+    // SAFETY: forwarded from the caller.
+    unsafe { dot_folded::<V, Bytes<V, false>, u8>(a, b) as u128 }
+}
+
+/// Elements per block of the plain loops: each of `low`, `high`, `linear` gains less than 2^33
+/// per element, so 2^30 elements keep them below 2^63.
+const PLAIN_BLOCK: usize = 1 << 30;
+
+/// The exact dot product of unsigned elements of at most 32 bits (see the module docs).
+///
+/// # Safety
+/// None beyond the table's: `unsafe` like every kernel `kernel_table!` instantiates (the
+/// compiler vectorises it with the ISA's features).
+#[inline(always)]
+pub(crate) unsafe fn dot_unsigned<T: Copy + Into<u64>>(a: &[T], b: &[T]) -> u128 {
+    let mut total = 0u128;
+    for (a, b) in a.chunks(PLAIN_BLOCK).zip(b.chunks(PLAIN_BLOCK)) {
+        let (mut low, mut high) = (0u64, 0u64);
+        for (&x, &y) in a.iter().zip(b) {
+            let product = x.into() * y.into();
+            low += product & LOW32;
+            high += product >> 32;
+        }
+        total += u128::from(low) + (u128::from(high) << 32);
+    }
+    total
+}
+
+/// The exact dot product of signed elements of at most 32 bits (see the module docs).
+///
+/// # Safety
+/// None beyond the table's: `unsafe` like every kernel `kernel_table!` instantiates (the
+/// compiler vectorises it with the ISA's features).
+#[inline(always)]
+pub(crate) unsafe fn dot_signed<T: Copy + Into<i64>>(a: &[T], b: &[T]) -> i128 {
+    const BIAS: i64 = 1 << 31;
+    let mut total = 0i128;
+    for (a, b) in a.chunks(PLAIN_BLOCK).zip(b.chunks(PLAIN_BLOCK)) {
+        let (mut low, mut high, mut linear) = (0u64, 0u64, 0u64);
+        for (&x, &y) in a.iter().zip(b) {
+            let (u, v) = ((x.into() + BIAS) as u64, (y.into() + BIAS) as u64);
+            let product = u * v;
+            low += product & LOW32;
+            high += product >> 32;
+            linear += u + v;
+        }
+        let n = a.len().min(b.len()) as i128;
+        let products = i128::from(low) + (i128::from(high) << 32);
+        total += products - (i128::from(linear) << 31) + (n << 62);
+    }
+    total
+}
+
+/// Independent accumulators of the fast dot product.
+const FAST_UNROLL: usize = 8;
+
+/// The dot product in plain IEEE arithmetic (FMA where the ISA has it), in [`FAST_UNROLL`]
+/// vector accumulators.
+///
+/// # Safety
+/// The CPU must support `V`'s ISA.
+#[inline(always)]
+pub(crate) unsafe fn fast<V: FloatVector, E: Element>(a: &[E], b: &[E]) -> f64 {
+    let n = a.len().min(b.len());
+    let vectors = n / V::LANES;
+    let (pa, pb) = (a.as_ptr(), b.as_ptr());
+    // SAFETY: every load reads vector `i < vectors`, inside both slices; the caller vouches for
+    // the ISA.
+    unsafe {
+        let mut acc = [V::splat(-0.0); FAST_UNROLL];
+        let mut i = 0;
+        while i + FAST_UNROLL <= vectors {
+            for (k, a) in acc.iter_mut().enumerate() {
+                *a = fast_step(*a, pa, pb, i + k);
+            }
+            i += FAST_UNROLL;
+        }
+        for (k, a) in acc.iter_mut().enumerate().take(vectors - i) {
+            *a = fast_step(*a, pa, pb, i + k);
+        }
+        let mut width = FAST_UNROLL / 2;
+        while width > 0 {
+            for k in 0..width {
+                acc[k] = acc[k].add(acc[k + width]);
+            }
+            width /= 2;
+        }
+        let lanes = acc[0].lanes();
+        let total = lanes[..V::LANES].iter().fold(-0.0, |s, &x| s + x);
+        let first = vectors * V::LANES;
+        a[first..n]
+            .iter()
+            .zip(&b[first..n])
+            .fold(total, |s, (&x, &y)| s + x.widen() * y.widen())
+    }
+}
+
+/// `acc + x·y` for vector `i` of `pa` and `pb` (a function, not a closure: closures are compiled
+/// without the caller's target features).
+///
+/// # Safety
+/// Vector `i` must be readable at both pointers; the CPU must support `V`'s ISA.
+#[inline(always)]
+unsafe fn fast_step<V: FloatVector, E: Element>(acc: V, pa: *const E, pb: *const E, i: usize) -> V {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        let (x, y) = (
+            E::load::<V>(pa.add(i * V::LANES)),
+            E::load::<V>(pb.add(i * V::LANES)),
+        );
+        if V::HAS_FMA {
+            x.mul_add(y, acc)
+        } else {
+            acc.add(x.mul(y))
+        }
+    }
+}
+
+/// Products per TwoProduct block: `p` and `e` of 1024 products fill 16 KiB, which stays in L1.
+const PRODUCTS: usize = 1024;
+
+/// Adds the TwoProduct terms of `a·b` to `acc` up to an error it adds to `slack` (module docs);
+/// `false`, with `acc` and `slack` in an unspecified state, where a product is not finite (a NaN
+/// or infinite input, or an overflow): the caller then takes the exact path.
+///
+/// # Safety
+/// The CPU must support `V`'s ISA.
+#[inline(always)]
+pub(crate) unsafe fn certified<V: FloatVector, E: Element>(
+    acc: &mut ExactSum,
+    slack: &mut f64,
+    a: &[E],
+    b: &[E],
+) -> bool {
+    let n = a.len().min(b.len());
+    let mut terms = [0.0f64; 2 * PRODUCTS];
+    let mut start = 0;
+    while start < n {
+        let len = PRODUCTS.min(n - start);
+        let vectors = len / V::LANES;
+        // SAFETY: vector `i < vectors` of the block lies inside both slices and, as `p` and `e`,
+        // inside `terms` (2·len <= 2·PRODUCTS); the caller vouches for the ISA.
+        let key = unsafe {
+            let (pa, pb, out) = (
+                a.as_ptr().add(start),
+                b.as_ptr().add(start),
+                terms.as_mut_ptr(),
+            );
+            let (minus_one, mut keys) = (V::splat(-1.0), V::splat(0.0));
+            for i in 0..vectors {
+                let (x, y) = (
+                    E::load::<V>(pa.add(i * V::LANES)),
+                    E::load::<V>(pb.add(i * V::LANES)),
+                );
+                let p = x.mul(y);
+                let e = x.mul_add(y, p.mul(minus_one));
+                p.store(out.add(2 * i * V::LANES));
+                e.store(out.add((2 * i + 1) * V::LANES));
+                keys = p.max_key(keys);
+            }
+            keys.lanes()[..V::LANES]
+                .iter()
+                .fold(0, |max, x| max.max(x.to_bits()))
+        };
+        let mut finite = key < 0x7ff << 52;
+        for i in vectors * V::LANES..len {
+            let (x, y) = (a[start + i].widen(), b[start + i].widen());
+            let p = x * y;
+            terms[2 * i] = p;
+            terms[2 * i + 1] = x.mul_add(y, -p);
+            finite &= p.is_finite();
+        }
+        if !finite {
+            return false;
+        }
+        // SAFETY: forwarded from the caller.
+        unsafe { crate::algo::float::certified::<V, f64>(acc, slack, &terms[..2 * len]) };
+        *slack += len as f64 * f64::from_bits(1);
+        start += len;
+    }
+    true
+}
