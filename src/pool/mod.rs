@@ -159,8 +159,9 @@ impl Pool {
             inline: [inline_bytes.unwrap_or(DEFAULT_INLINE_BYTES); calibrate::WIDTHS],
             calibration: None,
         };
-        // Loom has no clock and Miri's is no guide to the hardware: they keep the default.
-        if inline_bytes.is_none() && !cfg!(any(loom, miri)) {
+        // Loom has no clock and Miri's is no guide to the hardware: they keep the default. So does
+        // a pool built inside another pool's worker, whose broadcasts would run inline.
+        if inline_bytes.is_none() && !cfg!(any(loom, miri)) && !in_worker() {
             let calibration = calibrate::calibrate(&pool);
             pool.inline = calibration.inline_bytes;
             pool.calibration = Some(calibration);
