@@ -124,7 +124,13 @@ def sum_seeds():
     floats("f8-specials", [math.nan, 1e300, 1e300, -math.inf], f8 | 0x10, 9, "sum_pool")
     floats("f8-neg-zeros", [-0.0] * 3, f8 | 0x20, 2, "sum_pool")
     floats("f8-cancel", [1e308, -1e308, 1e-310, 3.0], f8 | 0x30, 0, "sum_pool")
+    # min/max/argmin/argmax: past one 256-byte block of lanes, signed-zero ties, a NaN in the tail.
+    zeros = [(-0.0 if i % 3 == 0 else 0.0) for i in range(37)]
+    floats("f8-minmax-nan-tail", zeros + [math.nan, -1.0, math.nan], f8 | 0x90, 1)
+    floats("f8-minmax-ties", zeros + [-math.inf, 5.0, -math.inf, 5.0], f8 | 0xb0, 0)
     f4 = 12
+    write("sum_bytes", "f4-minmax-nan-tail", bytes([f4 | 0xe0, 3]) + struct.pack(
+        "<70f", *([1.0, -2.0, 0.0, -0.0] * 16 + [-2.0, 3.0, math.nan, -9.0, 3.0, math.nan])))
     write("sum_bytes", "f4-specials", bytes([f4 | 0x80, 1]) + struct.pack(
         "<6f", math.nan, math.inf, -0.0, 3.4028234663852886e38, 1e-45, -1.0))
     write("sum_bytes", "f2-specials", bytes([10 | 0x90, 2]) + np.array(

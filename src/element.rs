@@ -1,6 +1,7 @@
 //! [`Summable`]: which element types coresum sums and the type each sum is returned in; [`Mode`]:
 //! how floating-point sums are computed. How chunks are summed and combined is `reduce.rs`.
 
+use crate::accumulator::Encode;
 use crate::arch::Kernels;
 use crate::reduce::{ElementSum, Pass};
 use core::fmt::Debug;
@@ -43,7 +44,7 @@ pub enum Mode {
 /// The trait is sealed: its kernels are written per type, and how its chunks are summed, merged
 /// and finished is crate-private (`reduce.rs`).
 pub trait Summable:
-    ElementSum + crate::extreme::ElementExtreme + Copy + Send + Sync + 'static
+    ElementSum + Encode + crate::extreme::ElementExtreme + Copy + Send + Sync + 'static
 {
     /// The result type (see the table above).
     type Output: Copy + Debug + PartialEq + Send + Sync + 'static;

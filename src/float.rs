@@ -111,7 +111,7 @@ impl FloatPartial {
     }
 
     /// The values the partial holds, added exactly.
-    fn into_sum(self) -> ExactSum {
+    pub(crate) fn into_sum(self) -> ExactSum {
         match self {
             FloatPartial::Exact { sum, .. } | FloatPartial::Compensated { sum } => sum,
             FloatPartial::Fast { sum, nonempty } => {

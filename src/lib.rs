@@ -34,6 +34,7 @@ pub mod pool;
 #[cfg(feature = "rayon")]
 pub mod rayon;
 
+mod accumulator;
 mod algo;
 mod arch;
 // dot, stats (issue 11).
@@ -46,16 +47,23 @@ mod plan;
 mod rational;
 mod reduce;
 mod stats;
+// Summary: one-pass, mergeable statistics (issue 11, `coresum stats`).
+mod summary;
 #[cfg(test)]
 mod tail_tests;
 
+pub use accumulator::Accumulator;
 pub use dot::{DotReduce, Dottable, LengthMismatch, dot, dot_with, norm2, sum_sq};
 pub use element::{Mode, Summable};
 pub use exact_sum::{DecodeError, ExactSum};
 pub use extreme::{__extreme_at_cuts, argmax, argmin, max, min};
 pub use isa::{Isa, isa};
-pub use pool::{Cores, Owner, Pool, PoolBuilder, PoolError, SumError, SumTask, default_pool};
+pub use pool::{
+    Cores, Owner, Pool, PoolBuilder, PoolError, STREAM_BUFFERS_PER_WORKER, SumError, SumTask,
+    default_pool,
+};
 pub use stats::{Moments, mean, std_dev, variance};
+pub use summary::{Summarize, Summary};
 
 use std::fmt;
 

@@ -241,13 +241,23 @@ impl Pass {
             Mode::Fast => Pass::Fast,
         }
     }
+
+    /// The pass of a partial that must outlive its data (a stream's buffers, an `Accumulator`):
+    /// no retry can re-read the chunks, so [`Mode::Exact`] takes the error-free pass, whose
+    /// partials are exact; the other modes their first pass.
+    pub(crate) fn kept(mode: Mode) -> Pass {
+        match mode {
+            Mode::Exact => Pass::ErrorFree,
+            other => Pass::first(other),
+        }
+    }
 }
 
 /// How one element type's chunks are summed, merged and finished: the sealed half of
 /// [`Summable`], crate-private (it can be neither named nor implemented outside the crate).
 pub trait ElementSum: Sized {
     /// The sum of one or more consecutive chunks, before the result is rounded or decided.
-    type Partial: Send + 'static;
+    type Partial: Clone + Send + 'static;
 
     /// Sums one chunk with `pass`'s kernels of one ISA (an empty chunk gives the empty partial).
     fn partial(kernels: &Kernels, pass: Pass, chunk: &[Self]) -> Self::Partial;
@@ -320,6 +330,55 @@ impl<T: Summable> Reduction for Sum<T> {
 }
 
 impl<T: Summable> OfSlice for Sum<T> {
+    type Element = T;
+
+    fn input(slice: &[T]) -> &[T] {
+        slice
+    }
+}
+
+/// A sum of a slice of `T` left open: its output is the merged partial in [`Pass::kept`], which
+/// outlives its data and merges with other slices' (a stream's buffers, an `Accumulator`);
+/// [`ElementSum::round`] finishes it. No retry: exact for [`Mode::Exact`], whose kept pass is the
+/// error-free one.
+pub(crate) struct Kept<T>(Sum<T>);
+
+impl<T> Clone for Kept<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Kept<T> {}
+
+impl<T> Kept<T> {
+    /// The partial of a sum in `mode`, with [`Pass::kept`].
+    pub(crate) fn new(mode: Mode) -> Self {
+        Kept(Sum::with_pass(Pass::kept(mode)))
+    }
+}
+
+impl<T: Summable> Reduction for Kept<T> {
+    type Input<'a> = &'a [T];
+    type Partial = T::Partial;
+    type Output = T::Partial;
+
+    #[inline]
+    fn partial(self, kernels: &Kernels, start: usize, chunk: &[T]) -> T::Partial {
+        self.0.partial(kernels, start, chunk)
+    }
+
+    #[inline]
+    fn merge(self, into: &mut T::Partial, next: T::Partial) {
+        self.0.merge(into, next);
+    }
+
+    fn finish(self, total: T::Partial) -> Result<T::Partial, Self> {
+        Ok(total)
+    }
+}
+
+impl<T: Summable> OfSlice for Kept<T> {
     type Element = T;
 
     fn input(slice: &[T]) -> &[T] {

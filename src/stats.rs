@@ -108,6 +108,28 @@ pub fn mean<T: Moments>(data: &[T]) -> Option<f64> {
     })
 }
 
+impl ExactSum {
+    /// The correctly rounded mean of `count` terms whose exact sum this is: `Σx / count` rounded
+    /// once, as [`mean`] rounds it; `None` when `count` is 0. For sums merged from parts (across
+    /// processes: `coresum-mpi`), where the terms themselves are not at hand.
+    ///
+    /// ```
+    /// let mut sum = coresum::ExactSum::new();
+    /// sum.add_slice(&[1e308, 1e308, 0.1]);
+    /// assert_eq!(sum.finish_mean(3), coresum::mean(&[1e308, 1e308, 0.1]));
+    /// assert_eq!(sum.finish_mean(0), None);
+    /// ```
+    pub fn finish_mean(&self, count: u64) -> Option<f64> {
+        if count == 0 {
+            return None;
+        }
+        Some(match float_total(self) {
+            ExactTotal::Special(x) => x / count as f64,
+            ExactTotal::Value(units, exp2) => rational::round(&units, &BigUint::from(count), exp2),
+        })
+    }
+}
+
 /// The variance `Σ(x − mean)² / (n − ddof)`, correctly rounded; `None` when `n <= ddof`. A NaN
 /// or an infinity gives NaN.
 ///

@@ -200,3 +200,21 @@ fn pool_async_and_rayon_agree_at_every_thread_count() {
         assert_eq!(coresum::rayon::max(&data), Some(2000.0));
     });
 }
+
+#[test]
+fn a_nan_at_every_position_around_the_block_sizes() {
+    // 256-byte blocks: 32 `f64`, 64 `f32` lanes; a NaN in the first element, a lane, or the tail;
+    // zeros of both signs around it.
+    for len in [1, 2, 31, 32, 33, 63, 64, 65, 97, 130] {
+        for at in 0..len {
+            let mut data: Vec<f64> = (0..len)
+                .map(|i| if i % 3 == 0 { -0.0 } else { 0.0 })
+                .collect();
+            check_paths(&data, &[at]);
+            data[at] = f64::NAN;
+            check_paths(&data, &[]);
+            let narrow: Vec<f32> = data.iter().map(|&x| x as f32).collect();
+            check_paths(&narrow, &[at / 2]);
+        }
+    }
+}

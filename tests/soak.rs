@@ -1,4 +1,4 @@
-//! Soak: many mixed sums from 8 submitter threads on one small-threshold pool, every result checked
+//! Soak: many mixed sums (and, one in four, min/max/argmin/argmax) from 8 submitter threads on one small-threshold pool, every result checked
 //! against an exact reference, with random cancellation, while the process's thread count is
 //! sampled. Catches what unit tests of one mechanism miss: a rare lost wake-up (a hang), a result
 //! merged from another job's slots, an owner leaked by a cancelled job, a worker spawned per sum.
@@ -70,7 +70,7 @@ impl<T> Drop for Counted<T> {
 }
 
 /// An element type with a random value generator and an exact expectation for its sums.
-trait Soak: Summable + Copy + Send + Sync + 'static {
+trait Soak: Summable + Copy + PartialOrd + Send + Sync + 'static {
     /// What a sum must match, computed before the data is handed over.
     type Expected: Send;
     fn draw(rng: &mut Rng) -> Self;
@@ -227,6 +227,9 @@ fn one<T: Soak>(pool: &Pool, rng: &mut Rng, chunk_bytes: usize, what: &str) {
         _ => rng.below((5 * chunk_bytes / 2 / size) as u64),
     } as usize;
     let data: Vec<T> = (0..len).map(|_| T::draw(rng)).collect();
+    if rng.below(4) == 0 {
+        return extreme(pool, rng, data, what);
+    }
     let mode = [Mode::Exact, Mode::Compensated, Mode::Fast][rng.below(3) as usize];
     let expected = T::expect(&data, mode);
     let way = [
@@ -266,6 +269,49 @@ fn one<T: Soak>(pool: &Pool, rng: &mut Rng, chunk_bytes: usize, what: &str) {
             }
         }
         _ => drop(task),
+    }
+}
+
+/// One of `min`, `max`, `argmin`, `argmax` (issue 11) of `data`, blocking or asynchronous (waited
+/// for, or dropped at once), checked against the first index of the extreme found here.
+fn extreme<T: Soak>(pool: &Pool, rng: &mut Rng, data: Vec<T>, what: &str) {
+    let max = rng.below(2) == 0;
+    let better = |a: T, b: T| if max { a > b } else { a < b };
+    let index =
+        (0..data.len()).reduce(|best, i| if better(data[i], data[best]) { i } else { best });
+    let value = index.map(|i| data[i]);
+    let what = format!(
+        "{what}: {} × {}, {}",
+        data.len(),
+        std::any::type_name::<T>(),
+        if max { "max" } else { "min" }
+    );
+    match rng.below(4) {
+        0 => {
+            let got = if max {
+                pool.argmax(&data)
+            } else {
+                pool.argmin(&data)
+            };
+            assert_eq!(got, index, "{what}");
+        }
+        1 => {
+            let got = if max {
+                pool.max(&data)
+            } else {
+                pool.min(&data)
+            };
+            assert!(got == value, "{what}");
+        }
+        2 => {
+            let task = if max {
+                pool.argmax_async(Counted::new(data))
+            } else {
+                pool.argmin_async(Counted::new(data))
+            };
+            assert_eq!(task.wait().expect(&what), index, "{what}");
+        }
+        _ => drop(pool.max_async(Counted::new(data))),
     }
 }
 

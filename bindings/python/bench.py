@@ -2,6 +2,10 @@
 
     python bench.py            # 1M list, 1M and 128M int64 / float64 arrays
     python bench.py --quick    # 1M list, 1M and 8M arrays
+    python bench.py --reductions [--quick]   # only dot/min/mean/var against numpy's
+
+The reductions report each contender's error in ulps of the exact value: coresum's is correctly
+rounded (checked against fractions.Fraction at 1M elements), numpy's dot/mean/var are not.
 
 Each contender runs in turn, round after round, and the minimum time per contender is kept (the
 least disturbed run). Ratios are "times faster than coresum's peer" (>1: coresum is faster).
@@ -45,13 +49,69 @@ def report(title, best, results, ours, exact_peers):
         print(f"  {name:<28} {seconds * 1e3:10.3f} ms   coresum is {ratio:6.1f}x{same}")
 
 
+def ulps(x, exact):
+    """|x - exact| in units in the last place of `exact` (both floats)."""
+    if x == exact:
+        return 0.0
+    return abs(x - exact) / math.ulp(exact)
+
+
+def exact_reference(name, a, b):
+    """The correctly rounded exact value, through fractions.Fraction (slow: 1M elements only)."""
+    from fractions import Fraction
+
+    xs = [Fraction(x) for x in a.tolist()]
+    if name == "dot":
+        return float(builtin_sum((x * Fraction(y) for x, y in zip(xs, b.tolist())), Fraction(0)))
+    if name == "min":
+        return float(min(xs))
+    mean = builtin_sum(xs, Fraction(0)) / len(xs)
+    if name == "mean":
+        return float(mean)
+    return float(builtin_sum(((x - mean) ** 2 for x in xs), Fraction(0)) / len(xs))
+
+
+builtin_sum = sum
+
+
+def bench_reductions(n, rounds):
+    """dot, min, mean and var of float64 arrays of `n` elements: coresum's beside numpy's, with
+    the error of each in ulps of the exact value."""
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal(n) * 1e3 + 1e6  # an offset mean: where one-pass rounding shows
+    b = rng.standard_normal(n)
+    pairs = {
+        "dot": (lambda: coresum.dot(a, b), lambda: float(np.dot(a, b))),
+        "min": (lambda: coresum.min(a), lambda: float(np.min(a))),
+        "mean": (lambda: coresum.mean(a), lambda: float(np.mean(a))),
+        "var": (lambda: coresum.var(a), lambda: float(np.var(a))),
+    }
+    print(f"\nfloat64 reductions, {n:,} elements (error in ulps of the exact value)")
+    for name, (ours, numpy_peer) in pairs.items():
+        best, results = best_of({"coresum": ours, "numpy": numpy_peer}, rounds)
+        exact = results["coresum"]
+        if n <= 1_000_000:
+            checked = exact_reference(name, a, b)
+            assert checked == exact, (name, checked, exact)
+        print(
+            f"  {name:<5} coresum {best['coresum'] * 1e3:9.3f} ms {ulps(results['coresum'], exact):4.1f} ulp"
+            f"   numpy {best['numpy'] * 1e3:9.3f} ms {ulps(results['numpy'], exact):8.1f} ulp"
+            f"   coresum is {best['numpy'] / best['coresum']:5.2f}x"
+        )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="8M instead of 128M elements")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--reductions", action="store_true", help="only dot/min/mean/var")
     args = parser.parse_args()
     big = 8 << 20 if args.quick else 128 << 20
     print(f"coresum on {coresum.isa()}, {coresum.default_threads()} workers")
+    if args.reductions:
+        for n in (1_000_000, big):
+            bench_reductions(n, args.rounds)
+        return
 
     numbers = list(range(1_000_000))
     best, results = best_of(
@@ -100,6 +160,9 @@ def main():
     for _ in range(calls):
         coresum.sum(one)
     print(f"\nper-call overhead, 1-element array: {(time.perf_counter() - start) / calls * 1e6:.2f} us")
+
+    for n in (1_000_000, big):
+        bench_reductions(n, args.rounds)
 
 
 if __name__ == "__main__":

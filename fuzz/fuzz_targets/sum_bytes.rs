@@ -6,7 +6,7 @@
 //! byte 1 the element offset from a 128-byte boundary (modulo the elements per 128 bytes); the
 //! rest are the elements, in native byte order (a trailing partial element is dropped).
 //!
-//! Checked: `coresum::sum`, every available ISA path in every mode, the chunking merged in order
+//! Checked: `coresum::sum` and `min`/`max`/`argmin`/`argmax` (issue 11, against a scalar loop), every available ISA path in every mode, the chunking merged in order
 //! (as the pool merges its chunks; also with the error-free pass the pool falls back on where the
 //! first pass leaves an Exact rounding undecided), and a 2-thread pool that sends even the smallest sum to its
 //! workers. Integers and `Mode::Exact` must be exact and bit-identical everywhere;
@@ -90,6 +90,48 @@ impl Case<'_> {
     }
 }
 
+impl Case<'_> {
+    /// `min`/`max`/`argmin`/`argmax` (issue 11) of `data`, dispatched, on the pool, and on every
+    /// ISA path at these cuts, against a scalar loop over `key` (numpy's rule: the first NaN, else
+    /// the first smallest or largest); the value must be that element, bit for bit (`id`).
+    fn extremes<T: Summable, K: PartialOrd + Copy>(
+        &self,
+        data: &[T],
+        key: impl Fn(T) -> K,
+        id: impl Fn(T) -> u128,
+    ) {
+        #[allow(clippy::eq_op)]
+        let nan = |k: K| k != k;
+        for max in [false, true] {
+            let better = |a: K, b: K| if max { a > b } else { a < b };
+            let index = data.iter().position(|&x| nan(key(x))).or_else(|| {
+                (0..data.len()).reduce(|best, i| {
+                    if better(key(data[i]), key(data[best])) {
+                        i
+                    } else {
+                        best
+                    }
+                })
+            });
+            let want = index.map(|i| (id(data[i]), i));
+            let check = |what: &str, (value, index): (Option<T>, Option<usize>)| {
+                assert_eq!(value.map(&id).zip(index), want, "{what}, max {max}");
+            };
+            if max {
+                check("dispatched", (coresum::max(data), coresum::argmax(data)));
+                check("pool", (pool().max(data), pool().argmax(data)));
+            } else {
+                check("dispatched", (coresum::min(data), coresum::argmin(data)));
+                check("pool", (pool().min(data), pool().argmin(data)));
+            }
+            for isa in Isa::available() {
+                let got = coresum::__extreme_at_cuts(isa, max, data, &self.cuts(data));
+                check(&isa.to_string(), got.expect("an available ISA"));
+            }
+        }
+    }
+}
+
 impl Visit for Case<'_> {
     fn int<T: Summable>(self, wide: fn(T) -> i128, out: fn(T::Output) -> i128) {
         let placed = self.placed::<T>();
@@ -105,9 +147,14 @@ impl Visit for Case<'_> {
                 );
             }
             assert_eq!(out(self.chunked(isa, data, Mode::Exact)), expected, "{isa}");
-            assert_eq!(out(self.error_free(isa, data)), expected, "error-free on {isa}");
+            assert_eq!(
+                out(self.error_free(isa, data)),
+                expected,
+                "error-free on {isa}"
+            );
         }
         assert_eq!(out(pool().sum(data)), expected);
+        self.extremes(data, wide, |x| wide(x) as u128);
     }
 
     fn float<T: Summable<Output = f64>>(self, wide: fn(T) -> f64) {
@@ -129,11 +176,16 @@ impl Visit for Case<'_> {
             let split = self.chunked(isa, data, Mode::Exact);
             assert_eq!(canon(split), canon(exact), "chunked on {isa}: {terms:?}");
             let error_free = self.error_free(isa, data);
-            assert_eq!(canon(error_free), canon(exact), "error-free on {isa}: {terms:?}");
+            assert_eq!(
+                canon(error_free),
+                canon(exact),
+                "error-free on {isa}: {terms:?}"
+            );
             for mode in [Mode::Compensated, Mode::Fast] {
                 check_rounded(mode, sum_on_with(isa, data, mode).unwrap(), exact, &terms);
             }
         }
         assert_eq!(canon(pool().sum(data)), canon(exact), "pool: {terms:?}");
+        self.extremes(data, wide, |x| u128::from(wide(x).to_bits()));
     }
 }

@@ -2,47 +2,67 @@
 //! `max`, `argmin` and `argmax` (`src/extreme.rs` is the reduction around them).
 //!
 //! ```text
-//! acc[0..LANES] = first LANES elements (or the first element, repeated)
-//! for each block of LANES elements x:  acc[i] = better(x[i], acc[i]);  unordered[i] |= x[i] is NaN
-//! tail: the same, lane by lane;   result = better over acc, or NaN if any lane saw one
-//! position(m): blocks of LANES tested with one OR-reduced compare, then the first match in
-//! the one block that has it
+//! integers: fold(first, better)                     (the loop vectoriser's own min/max lanes)
+//! floats:
+//! acc[0..lanes] = the first element, repeated      (lanes: 256 bytes of elements, Lane::Block)
+//! for each block of lanes elements x:  acc[i] = x[i] if better(x[i], acc[i]) or x[i] is NaN
+//! tail: the same on the first lanes;   result = NaN if a lane holds one, else better over acc
+//! position(m): blocks of POSITION_LANES tested with one OR-reduced compare, then the first match
+//! in the one block that has it
 //! ```
 //!
-//! Written over plain lane arrays rather than the `Vector` traits: a lane-wise select and compare
-//! is what every ISA's compiler backend turns into `pminub`/`vpminsq`/`vminpd`/`umin` under the
-//! `#[target_feature]` of the function `kernel_table!` wraps it in, and the independent lanes
-//! leave no loop-carried dependency but one select per vector. Nothing can overflow: no
-//! arithmetic is done on the elements. Float lanes compare with `<`/`>`, which a NaN never
-//! satisfies, so NaNs are tracked apart and decide the result (numpy's rule); `-0.0 == +0.0`, so
-//! which zero is the extreme is left to the caller's first-position search.
+//! Written over plain slices and lane arrays rather than the `Vector` traits: an integer fold and
+//! a lane-wise float compare and select are what every ISA's backend turns into `pminub`,
+//! `vpminsq`, `vcmpltpd`+blend or `umin` under the `#[target_feature]` of the function
+//! `kernel_table!` wraps them in (checked with `llvm-objdump -d` of
+//! `coresum::arch::x86_64::avx512::min_f64` and its siblings). A float block is 256 bytes
+//! whatever the type, so that its accumulators stay in registers (4 AVX-512, 8 AVX2, 16 SSE2 or
+//! NEON vectors) with independent lanes: no loop-carried dependency but one select per vector.
+//! Nothing can overflow: no arithmetic is done on the elements. A NaN is sticky in its lane (no
+//! number compares better than it), so one test of the accumulators at the end says whether there
+//! is one, and a search finds the first (numpy's rule); `-0.0 == +0.0`, so which zero is the
+//! extreme is left to the caller's first-position search.
 
-/// Elements per block: 256 bytes of `u8` (four AVX-512 vectors), up to 512 bytes of `f64`.
-const LANES: usize = 256;
+/// Elements per block of the first-position search: one OR-reduced compare per block.
+const POSITION_LANES: usize = 256;
+
+/// Bytes per block of the extreme's accumulators.
+const BLOCK_BYTES: usize = 256;
 
 /// An element the kernels compare.
 pub(crate) trait Lane: Copy + PartialOrd {
+    /// The accumulators: an array of `BLOCK_BYTES` bytes of elements.
+    type Block: Copy + AsRef<[Self]> + AsMut<[Self]>;
+    /// Every accumulator set to `value`.
+    fn block(value: Self) -> Self::Block;
+    /// Whether the type has NaNs (the floats).
+    const FLOAT: bool;
     /// Whether the value is a NaN (never, for integers).
     fn is_nan(self) -> bool;
 }
 
 macro_rules! lane {
-    (int: $($t:ty),*) => {$(
+    (int: $($t:ty),*) => {
+        lane!(@ false, $($t: |_| false),*);
+    };
+    // Written as a comparison, which vectorises; `is_nan` is the same test.
+    (float: $($t:ty),*) => {
+        lane!(@ true, $($t: |x: $t| x != x),*);
+    };
+    (@ $float:literal, $($t:ty: $is_nan:expr),*) => {$(
         impl Lane for $t {
+            const FLOAT: bool = $float;
+            type Block = [$t; BLOCK_BYTES / size_of::<$t>()];
+
             #[inline(always)]
-            fn is_nan(self) -> bool {
-                false
+            fn block(value: Self) -> Self::Block {
+                [value; BLOCK_BYTES / size_of::<$t>()]
             }
-        }
-    )*};
-    (float: $($t:ty),*) => {$(
-        impl Lane for $t {
+
             #[inline(always)]
+            #[allow(clippy::eq_op)]
             fn is_nan(self) -> bool {
-                // Written as a comparison, which vectorises; `is_nan` is the same test.
-                #[allow(clippy::eq_op)]
-                let unordered = self != self;
-                unordered
+                ($is_nan)(self)
             }
         }
     )*};
@@ -53,36 +73,43 @@ lane!(float: f32, f64);
 #[cfg(feature = "half")]
 lane!(float: half::f16, half::bf16);
 
-/// The smallest (`MAX` false) or largest element of `data`, `None` if it is empty; a NaN if it
-/// holds one. Of several elements that compare equal (`-0.0` and `+0.0`) any may be returned.
+/// The smallest (`MAX` false) or largest element of `data`, `None` if it is empty; the first NaN
+/// if it holds one. Of several elements that compare equal (`-0.0` and `+0.0`) any may be returned.
 ///
 /// # Safety
 /// None beyond the caller's: safe code, `unsafe` only to match the kernel table's signature.
 #[inline(always)]
 pub(crate) unsafe fn extreme<T: Lane, const MAX: bool>(data: &[T]) -> Option<T> {
     let better = |x: T, acc: T| if MAX { x > acc } else { x < acc };
+    // A select the backend vectorises; a NaN `x` always enters, and once in, stays.
+    let step = |acc: &mut [T], block: &[T]| {
+        for (a, &x) in acc.iter_mut().zip(block) {
+            *a = if better(x, *a) || x.is_nan() { x } else { *a };
+        }
+    };
     let first = *data.first()?;
-    let mut acc = [first; LANES];
-    let mut unordered = [false; LANES];
-    let blocks = data.chunks_exact(LANES);
+    if !T::FLOAT {
+        // LLVM's loop vectoriser turns this integer reduction into `pminsq`-style lanes with
+        // several accumulators (as it does `iter().min()`); its blocks of `acc` it handles worse.
+        return Some(
+            data.iter()
+                .fold(first, |m, &x| if better(x, m) { x } else { m }),
+        );
+    }
+    let mut acc = T::block(first);
+    let blocks = data.chunks_exact(acc.as_ref().len());
     let tail = blocks.remainder();
     for block in blocks {
-        for i in 0..LANES {
-            let x = block[i];
-            acc[i] = if better(x, acc[i]) { x } else { acc[i] };
-            unordered[i] |= x.is_nan();
-        }
+        step(acc.as_mut(), block);
     }
-    for (i, &x) in tail.iter().enumerate() {
-        acc[i] = if better(x, acc[i]) { x } else { acc[i] };
-        unordered[i] |= x.is_nan();
-    }
-    if unordered.iter().fold(false, |any, &u| any | u) {
+    step(acc.as_mut(), tail);
+    let acc = acc.as_ref();
+    if acc.iter().fold(false, |any, x| any | x.is_nan()) {
         return data.iter().copied().find(|x| x.is_nan());
     }
     Some(
-        acc.into_iter()
-            .fold(first, |m, x| if better(x, m) { x } else { m }),
+        acc.iter()
+            .fold(first, |m, &x| if better(x, m) { x } else { m }),
     )
 }
 
@@ -103,7 +130,7 @@ pub(crate) unsafe fn position<T: Lane>(data: &[T], target: T) -> Option<usize> {
 #[inline(always)]
 fn first_match<T: Lane>(data: &[T], matches: impl Fn(T) -> bool) -> Option<usize> {
     let mut start = 0;
-    for block in data.chunks(LANES) {
+    for block in data.chunks(POSITION_LANES) {
         if block.iter().fold(false, |any, &x| any | matches(x)) {
             return block.iter().position(|&x| matches(x)).map(|i| start + i);
         }

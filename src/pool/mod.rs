@@ -37,6 +37,7 @@
 //! | `inline.rs` | the inline thresholds and the sum on the calling thread |
 //! | `calibrate.rs` | the blocking threshold per element width, measured at start ([`Calibration`]) |
 //! | `task.rs` | [`SumTask`], the future of an asynchronous sum |
+//! | `stream.rs` | [`Pool::sum_stream`]: a stream of buffers, summed as they arrive |
 //! | `global.rs` | the default pool |
 //! | `topology.rs` | cores, caches and pinning, as the OS reports them |
 //! | `sync.rs` | std's primitives, or loom's under `--cfg loom` (`loom_tests.rs`) |
@@ -53,6 +54,7 @@ mod latch;
 mod loom_tests;
 mod reduce_job;
 mod registry;
+mod stream;
 mod sync;
 mod task;
 mod topology;
@@ -65,6 +67,7 @@ pub use global::{default_pool, default_pool_error};
 pub use inline::{ASYNC_INLINE_BYTES, DEFAULT_INLINE_BYTES};
 pub use job::Owner;
 pub use registry::DEFAULT_SPIN;
+pub use stream::STREAM_BUFFERS_PER_WORKER;
 pub use task::SumTask;
 pub use topology::{allowed_cores, cache_bytes, parse_core_list, physical_cores};
 

@@ -15,6 +15,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
+use std::borrow::Cow;
 use std::ops::Deref;
 
 /// The element types a buffer can hold, by their `struct` format and item size. `?` (bool) is
@@ -88,6 +89,23 @@ macro_rules! with_elem {
 pub(crate) use with_elem;
 
 impl Elem {
+    /// The element type's numpy name, for error messages.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Elem::U8 => "uint8",
+            Elem::I8 => "int8",
+            Elem::U16 => "uint16",
+            Elem::I16 => "int16",
+            Elem::U32 => "uint32",
+            Elem::I32 => "int32",
+            Elem::U64 => "uint64",
+            Elem::I64 => "int64",
+            Elem::F16 => "float16",
+            Elem::F32 => "float32",
+            Elem::F64 => "float64",
+        }
+    }
+
     /// The element type of a buffer with `struct` format `format` and items of `size` bytes, and
     /// whether its bytes are in the other order than this machine's.
     fn parse(format: &str, size: usize) -> PyResult<(Elem, bool)> {
@@ -221,6 +239,8 @@ pub(crate) struct Buffer {
     pub(crate) elem: Elem,
     /// Where the elements fill one gap-free, native, aligned block: its lowest address and length.
     block: Option<(*const u8, usize)>,
+    /// Whether that block holds the elements in C order (what order-sensitive reductions need).
+    c_order: bool,
     swap: bool,
 }
 
@@ -253,10 +273,12 @@ impl Buffer {
                 (len == 0 || start.addr() % align == 0).then_some((start, len))
             })
         };
+        let c_order = block.is_some() && is_c_order(buf.shape(), buf.strides(), buf.item_size());
         Ok(Some(Buffer {
             buf,
             elem,
             block,
+            c_order,
             swap,
         }))
     }
@@ -272,6 +294,20 @@ impl Buffer {
         // without gaps, in native order and aligned for `T` (whose size is the item size); the
         // exported buffer keeps the memory alive while `self` lives.
         Some(unsafe { std::slice::from_raw_parts(start.cast::<T>(), len) })
+    }
+
+    /// The number of elements.
+    pub(crate) fn len(&self) -> usize {
+        self.buf.item_count()
+    }
+
+    /// The elements in C order (numpy's flat order): in place where the buffer holds them so,
+    /// else a gathered copy.
+    pub(crate) fn c_elements<T: Wire>(&self) -> Cow<'_, [T]> {
+        match self.slice().filter(|_| self.c_order) {
+            Some(data) => Cow::Borrowed(data),
+            None => Cow::Owned(self.gather()),
+        }
     }
 
     /// A native contiguous copy of the elements, in C order.
@@ -314,6 +350,18 @@ fn dense_block(shape: &[usize], strides: &[isize], item: usize) -> Option<(isize
     Some((low, len))
 }
 
+/// Whether elements with these extents and byte strides lie in C order without gaps.
+fn is_c_order(shape: &[usize], strides: &[isize], item: usize) -> bool {
+    let mut expected = item as isize;
+    for (&n, &stride) in shape.iter().zip(strides).rev() {
+        if n > 1 && stride != expected {
+            return false;
+        }
+        expected *= n as isize;
+    }
+    true
+}
+
 /// Calls `f` with the byte offset of every element, in C order.
 fn for_each_offset(shape: &[usize], strides: &[isize], base: isize, f: &mut impl FnMut(isize)) {
     match (shape.split_first(), strides.split_first()) {
@@ -333,11 +381,18 @@ pub(crate) trait Wire: Summable<Output: Into<Total>> {
     /// # Safety
     /// `ptr` must be valid for reading `size_of::<Self>()` bytes (at any alignment).
     unsafe fn read(ptr: *const u8, swap: bool) -> Self;
+
+    /// One element as a result (`min`, `max`): a Python int or float.
+    fn value(self) -> Total;
 }
 
 macro_rules! wire {
-    ($($t:ty => $bits:ty, $from:expr;)*) => {$(
+    ($($t:ty => $bits:ty, $from:expr, $total:ident;)*) => {$(
         impl Wire for $t {
+            fn value(self) -> Total {
+                Total::$total(self.into())
+            }
+
             unsafe fn read(ptr: *const u8, swap: bool) -> Self {
                 // SAFETY: the caller guarantees `size_of::<$bits>()` readable bytes at `ptr`.
                 let bits = unsafe { ptr.cast::<$bits>().read_unaligned() };
@@ -348,17 +403,17 @@ macro_rules! wire {
 }
 
 wire! {
-    u8 => u8, std::convert::identity;
-    i8 => i8, std::convert::identity;
-    u16 => u16, std::convert::identity;
-    i16 => i16, std::convert::identity;
-    u32 => u32, std::convert::identity;
-    i32 => i32, std::convert::identity;
-    u64 => u64, std::convert::identity;
-    i64 => i64, std::convert::identity;
-    f16 => u16, f16::from_bits;
-    f32 => u32, f32::from_bits;
-    f64 => u64, f64::from_bits;
+    u8 => u8, std::convert::identity, Unsigned;
+    i8 => i8, std::convert::identity, Signed;
+    u16 => u16, std::convert::identity, Unsigned;
+    i16 => i16, std::convert::identity, Signed;
+    u32 => u32, std::convert::identity, Unsigned;
+    i32 => i32, std::convert::identity, Signed;
+    u64 => u64, std::convert::identity, Unsigned;
+    i64 => i64, std::convert::identity, Signed;
+    f16 => u16, f16::from_bits, Float;
+    f32 => u32, f32::from_bits, Float;
+    f64 => u64, f64::from_bits, Float;
 }
 
 /// A buffer's elements owned for an asynchronous sum: the export itself where the elements can be

@@ -13,6 +13,7 @@ mod buffer;
 mod exact;
 mod iterable;
 mod pool;
+mod reductions;
 mod task;
 
 use coresum::{Mode, Pool};
@@ -27,6 +28,11 @@ pub(crate) enum Total {
     Signed(i128),
     Unsigned(u128),
     Float(f64),
+    /// `high · 2^128 + low`: an `int64`/`uint64` dot product.
+    Wide {
+        high: i128,
+        low: u128,
+    },
 }
 
 impl From<i128> for Total {
@@ -53,6 +59,7 @@ impl Total {
             Total::Signed(v) => v.into_pyobject(py)?.into_any().unbind(),
             Total::Unsigned(v) => v.into_pyobject(py)?.into_any().unbind(),
             Total::Float(v) => v.into_pyobject(py)?.into_any().unbind(),
+            Total::Wide { high, low } => high.into_pyobject(py)?.lshift(128)?.add(low)?.unbind(),
         })
     }
 }
@@ -137,6 +144,69 @@ fn start(
     task::Task::start(py, data, mode, pool)
 }
 
+/// `dot(a, b, *, mode="exact")`: the sum of the products of `a` and `b`, paired in flat C order
+/// (like `numpy.vdot`). Same element type and size, else `TypeError` / `ValueError`. Integers: an
+/// exact `int` (`int64` never wraps); floats: the correctly rounded exact value (`mode` as `sum`'s).
+#[pyfunction]
+#[pyo3(signature = (a, b, *, mode = "exact"))]
+fn dot(
+    py: Python<'_>,
+    a: &Bound<'_, PyAny>,
+    b: &Bound<'_, PyAny>,
+    mode: &str,
+) -> PyResult<Py<PyAny>> {
+    reductions::dot(py, a, b, parse_mode(mode)?)
+}
+
+/// `min`, `max`, `argmin`, `argmax`: `name(data, *, threads=None)`.
+macro_rules! extremes {
+    ($($name:ident => $extreme:ident, $doc:literal;)*) => {$(
+        #[doc = $doc]
+        #[doc = ""]
+        #[doc = "A NaN anywhere wins (`argmin`/`argmax`: the first NaN's index), like numpy; ties give the"]
+        #[doc = "first index in flat C order; empty input raises `ValueError`. `threads` as for `sum`."]
+        #[pyfunction]
+        #[pyo3(signature = (data, *, threads = None))]
+        fn $name(py: Python<'_>, data: &Bound<'_, PyAny>, threads: Option<i64>) -> PyResult<Py<PyAny>> {
+            reductions::Extreme::$extreme.run(py, data, shared_pool(threads)?)
+        }
+    )*};
+}
+
+extremes! {
+    min => Min, "`min(data, *, threads=None)`: the smallest element, an `int` or a `float`.";
+    max => Max, "`max(data, *, threads=None)`: the largest element, an `int` or a `float`.";
+    argmin => ArgMin, "`argmin(data, *, threads=None)`: the flat index of the first smallest element.";
+    argmax => ArgMax, "`argmax(data, *, threads=None)`: the flat index of the first largest element.";
+}
+
+/// `mean(data)`: the correctly rounded `Σx / n`; NaN with a `RuntimeWarning` if empty (as numpy).
+#[pyfunction]
+fn mean(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    reductions::mean(py, data)
+}
+
+/// `var(data, ddof=0)`: the correctly rounded `Σ(x − mean)² / (n − ddof)`; NaN with a
+/// `RuntimeWarning` where `n <= ddof` (as numpy).
+#[pyfunction]
+#[pyo3(signature = (data, ddof = 0))]
+fn var(py: Python<'_>, data: &Bound<'_, PyAny>, ddof: i64) -> PyResult<Py<PyAny>> {
+    reductions::var(py, data, ddof, false)
+}
+
+/// `std(data, ddof=0)`: the square root of `var(data, ddof)`.
+#[pyfunction]
+#[pyo3(name = "std", signature = (data, ddof = 0))]
+fn std_dev(py: Python<'_>, data: &Bound<'_, PyAny>, ddof: i64) -> PyResult<Py<PyAny>> {
+    reductions::var(py, data, ddof, true)
+}
+
+/// `norm2(data)`: the square root of the correctly rounded exact sum of squares; 0.0 if empty.
+#[pyfunction]
+fn norm2(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    reductions::norm2(py, data)
+}
+
 /// The ISA path sums run on (`"avx512"`, `"avx2"`, `"sse2"`, `"neon"`, `"scalar"`).
 #[pyfunction]
 fn isa() -> String {
@@ -153,6 +223,19 @@ fn default_threads() -> usize {
 fn _coresum(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sum, m)?)?;
     m.add_function(wrap_pyfunction!(start, m)?)?;
+    for reduction in [
+        wrap_pyfunction!(dot, m)?,
+        wrap_pyfunction!(min, m)?,
+        wrap_pyfunction!(max, m)?,
+        wrap_pyfunction!(argmin, m)?,
+        wrap_pyfunction!(argmax, m)?,
+        wrap_pyfunction!(mean, m)?,
+        wrap_pyfunction!(var, m)?,
+        wrap_pyfunction!(std_dev, m)?,
+        wrap_pyfunction!(norm2, m)?,
+    ] {
+        m.add_function(reduction)?;
+    }
     m.add_function(wrap_pyfunction!(isa, m)?)?;
     m.add_function(wrap_pyfunction!(default_threads, m)?)?;
     m.add_class::<pool::PyPool>()?;

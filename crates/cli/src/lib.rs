@@ -6,13 +6,15 @@
 //! - [`dtype`], [`npy`] and [`npz`]: element types, byte orders, the `.npy` header, `.npz` archives;
 //! - [`sum`]: the arguments of `coresum sum`, the pool they ask for, the sum of each array named;
 //! - [`total`]: exact running sums of any element type, merged into a grand total;
-//! - [`report`]: what `coresum sum` prints, as text or `--json`.
+//! - [`report`]: what `coresum sum` prints, as text or `--json`;
+//! - [`stats`]: `coresum stats` and `coresum dot`.
 
 pub mod dtype;
 pub mod input;
 pub mod npy;
 pub mod npz;
 pub mod report;
+pub mod stats;
 pub mod sum;
 pub mod total;
 

@@ -1,4 +1,4 @@
-//! `coresum`: sum files at memory speed, benchmark the machine, show what coresum sees.
+//! `coresum`: sum files at memory speed, describe them (`stats`, `dot`), benchmark the machine, show what coresum sees.
 //!
 //! Every failure prints one line on stderr and exits with status 2.
 
@@ -7,6 +7,7 @@ mod info;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use coresum_cli::report::render_all;
+use coresum_cli::stats::{DotArgs, StatsArgs};
 use coresum_cli::sum::SumArgs;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -22,6 +23,10 @@ struct Cli {
 enum Command {
     /// Sum the arrays of .npy and .npz files, raw binary files given --dtype, or standard input.
     Sum(SumArgs),
+    /// Count, sum, mean, variance, std, min, max, argmin and argmax of a file, in one pass.
+    Stats(StatsArgs),
+    /// The dot product of two files of the same type and length.
+    Dot(DotArgs),
     /// Generate data and measure coresum beside the read ceiling and std, in the same run.
     Bench(bench::Args),
     /// CPU features, ISA path, allowed cores, cache sizes and the default pool's plan.
@@ -50,6 +55,8 @@ fn main() -> ExitCode {
                 .and_then(|summed| render_all(&summed, args.json, start.elapsed().as_secs_f64()))
                 .map(|text| println!("{text}"))
         }
+        Command::Stats(args) => args.run().map(|text| println!("{text}")),
+        Command::Dot(args) => args.run().map(|text| println!("{text}")),
         Command::Bench(args) => bench::run(args),
         Command::Info => info::run(),
         Command::Completions { shell } => {

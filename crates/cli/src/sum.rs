@@ -146,20 +146,31 @@ impl SumArgs {
         if !before.is_file() {
             return self.sum_stream(&mut &*file, &name, false);
         }
+        let (dtype, extent) = self.locate(file, &name, before.len())?;
+        let count = extent.count;
+        let mode = Mode::from(self.mode);
+        let total = with_dtype!(dtype, T => input::sum_file::<T>(file, &name, extent, pool, mode)?);
+        unchanged(file, &name, &before)?;
+        Ok(self.summed(total, dtype, count, pool.threads(), start, name))
+    }
+
+    /// Where the elements of the regular file `file` (of `len` bytes) are, and their type: after
+    /// its `.npy` header, or raw data of `--dtype` from `--offset`. Front ends that read part of a
+    /// file (`coresum-mpi`) start here too.
+    pub fn locate(&self, file: &File, name: &str, len: u64) -> Result<(Dtype, Extent), String> {
         let (header, _) = npy::read_header(&mut &*file).map_err(|e| format!("{name}: {e}"))?;
-        let (dtype, endian) = self.layout(header.as_ref(), &name)?;
+        let (dtype, endian) = self.layout(header.as_ref(), name)?;
         let (offset, body) = match &header {
             Some(header) => (
                 header.data_offset as u64,
-                before.len().saturating_sub(header.data_offset as u64),
+                len.saturating_sub(header.data_offset as u64),
             ),
             None => (
                 self.offset,
-                before.len().checked_sub(self.offset).ok_or_else(|| {
+                len.checked_sub(self.offset).ok_or_else(|| {
                     format!(
                         "{name}: --offset {} is past its end ({} bytes)",
-                        self.offset,
-                        before.len()
+                        self.offset, len
                     )
                 })?,
             ),
@@ -182,21 +193,14 @@ impl SumArgs {
             }
             None => body / size,
         };
-        let extent = Extent {
-            offset,
-            count,
-            endian,
-        };
-        let mode = Mode::from(self.mode);
-        let total = with_dtype!(dtype, T => input::sum_file::<T>(file, &name, extent, pool, mode)?);
-        // A file rewritten in place reads without error: its length or time stamp tells.
-        let after = file
-            .metadata()
-            .map_err(|e| format!("cannot read {name}: {e}"))?;
-        if after.len() != before.len() || after.modified().ok() != before.modified().ok() {
-            return Err(format!("{name} changed while it was summed"));
-        }
-        Ok(self.summed(total, dtype, count, pool.threads(), start, name))
+        Ok((
+            dtype,
+            Extent {
+                offset,
+                count,
+                endian,
+            },
+        ))
     }
 
     /// Sums a stream (standard input, a pipe, an archive member) named `name`: a `.npy` stream
@@ -284,6 +288,18 @@ impl SumArgs {
             total,
         }
     }
+}
+
+/// Fails if `file` changed since its metadata was `before`: a file rewritten in place reads
+/// without error, but its length or time stamp tells.
+pub fn unchanged(file: &File, name: &str, before: &std::fs::Metadata) -> Result<(), String> {
+    let after = file
+        .metadata()
+        .map_err(|e| format!("cannot read {name}: {e}"))?;
+    if after.len() != before.len() || after.modified().ok() != before.modified().ok() {
+        return Err(format!("{name} changed while it was read"));
+    }
+    Ok(())
 }
 
 /// The files `args` name: each as given when it exists (or is `-`), else a glob pattern's matches

@@ -22,18 +22,24 @@
 //!   per-rank results exactly, rounding once: cheaper than an exact state per rank, the same on
 //!   every rank, but (as those modes are) dependent on how the data is split. See [`sum_with`].
 //!
-//! Only sums exist in coresum today; `dot`, `mean`, `min`/`max` will follow them here when the
-//! crate has them.
+//! - [`dot`], [`mean`], [`min`], [`max`], [`argmin`], [`argmax`]: the same guarantee (the
+//!   one-process function's result over the concatenated slices, on every rank), from exact
+//!   partials (dot, mean) or from every rank's first best candidate (min, max: the first index
+//!   wins).
 
 #![warn(missing_docs)]
 
+mod dot;
 mod local;
 mod node;
+mod stats;
 mod wire;
 
-pub use node::node_cores;
+pub use dot::{DotElement, dot};
+pub use node::{node_cores, node_pool};
+pub use stats::{argmax, argmin, max, mean, min};
 
-use coresum::{Mode, Summable};
+use coresum::{ExactSum, Mode, Summable};
 use mpi::traits::Communicator;
 use std::ops::Range;
 
@@ -79,8 +85,27 @@ pub fn sum<T: Element, C: Communicator>(comm: &C, local: &[T]) -> T::Output {
 /// If a float state arrives corrupted (it is checksummed): only a broken MPI transport can do
 /// that, and a panic is better than a wrong sum.
 pub fn sum_with<T: Element, C: Communicator>(comm: &C, local: &[T], mode: Mode) -> T::Output {
-    let pool = node::pool(comm);
+    let pool = node_pool(comm);
     T::reduce(comm, pool.as_deref(), local, mode)
+}
+
+/// Every rank's exact state `local`, merged: the same state on every rank of `comm`, for front ends
+/// that build their own (the `coresum-mpi` binary sums files into states). Collective.
+///
+/// # Panics
+///
+/// As [`sum_with`]: if a state arrives corrupted.
+pub fn all_reduce_exact<C: Communicator>(comm: &C, local: &ExactSum) -> ExactSum {
+    let total = wire::all_reduce::<wire::Exact, C>(comm, &local.to_bytes());
+    ExactSum::from_bytes(&total)
+        .unwrap_or_else(|error| panic!("coresum-mpi: the reduced exact state is corrupt ({error})"))
+}
+
+/// The sum of every rank's `local`, on every rank of `comm`; wraps modulo 2^128 (so that it adds
+/// `u128`s passed `as i128` too: cast back). Collective.
+pub fn all_reduce_i128<C: Communicator>(comm: &C, local: i128) -> i128 {
+    let total = wire::all_reduce::<wire::Int128, C>(comm, &local.to_le_bytes());
+    i128::from_le_bytes(total.try_into().expect("16 bytes"))
 }
 
 /// Shares of data are cut at multiples of this many bytes from its start (a pair of cache lines,

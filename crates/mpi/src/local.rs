@@ -1,8 +1,8 @@
 //! Each rank's partial: what it sums locally and how that partial is reduced across ranks.
 
-use crate::wire::{self, Exact, Int128};
 use coresum::{ExactSum, Mode, Pool, Summable};
 use mpi::traits::Communicator;
+use std::ops::Range;
 use std::sync::OnceLock;
 
 /// How a type's rank partials are made and reduced. Public only to seal [`crate::Element`].
@@ -15,6 +15,10 @@ pub trait Partial: Summable {
         local: &[Self],
         mode: Mode,
     ) -> Self::Output;
+
+    /// The exact sum of `local`, summed on `pool`, as a state ([`crate::mean`] reduces it).
+    #[doc(hidden)]
+    fn exact_state(pool: Option<&Pool>, local: &[Self]) -> ExactSum;
 }
 
 /// The sum of `data` on `pool`, or on this thread where there is none.
@@ -34,9 +38,13 @@ macro_rules! integer_partial {
                 local: &[Self],
                 mode: Mode,
             ) -> $out {
-                let mine = local_sum(pool, local, mode);
-                let total = wire::all_reduce::<Int128, C>(comm, &mine.to_le_bytes());
-                <$out>::from_le_bytes(total.try_into().expect("16 bytes"))
+                crate::all_reduce_i128(comm, local_sum(pool, local, mode) as i128) as $out
+            }
+
+            fn exact_state(pool: Option<&Pool>, local: &[Self]) -> ExactSum {
+                // `u128` totals stay below 2^125 (see `Int128`): they fit `i128`.
+                let total = local_sum(pool, local, Mode::Exact) as i128;
+                integer_state(total < 0, total.unsigned_abs())
             }
         }
     )*};
@@ -87,33 +95,53 @@ add_exact_half!(half::f16, half::bf16);
 /// would cost more than the sum.
 const INLINE_BYTES: usize = 256 << 10;
 
-/// The exact state of `data`: each worker of `pool` adds its contiguous share (split on 128-byte
-/// boundaries) to a state of its own, and the states are merged.
-fn exact_state<T: AddExact>(pool: Option<&Pool>, data: &[T]) -> ExactSum {
-    let mut acc = ExactSum::new();
+/// `work` over contiguous shares of `len` elements of `element_bytes` each (split on 128-byte
+/// boundaries), one per worker of `pool`, in share order; the whole range on this thread when there
+/// is no pool or too little data to wake one.
+pub(crate) fn per_worker<R: Send + Sync>(
+    pool: Option<&Pool>,
+    len: usize,
+    element_bytes: usize,
+    work: impl Fn(Range<usize>) -> R + Sync,
+) -> Vec<R> {
     let pool = match pool {
-        Some(pool) if size_of_val(data) >= INLINE_BYTES => pool,
-        _ => {
-            T::add_to(&mut acc, data);
-            return acc;
-        }
+        Some(pool) if len.saturating_mul(element_bytes) >= INLINE_BYTES => pool,
+        _ => return vec![work(0..len)],
     };
     let workers = pool.threads();
-    let states: Vec<OnceLock<ExactSum>> = (0..workers).map(|_| OnceLock::new()).collect();
+    let results: Vec<OnceLock<R>> = (0..workers).map(|_| OnceLock::new()).collect();
     pool.broadcast(|worker| {
-        let mut mine = ExactSum::new();
-        T::add_to(
-            &mut mine,
-            &data[crate::share(data.len(), size_of::<T>(), worker, workers)],
-        );
         // Each index runs once, so the slot is empty.
-        let _ = states[worker].set(mine);
+        let _ = results[worker].set(work(crate::share(len, element_bytes, worker, workers)));
     })
-    .expect("adding floats to an ExactSum does not panic");
-    for state in states.iter().filter_map(OnceLock::get) {
-        acc.merge(state);
-    }
+    .expect("coresum-mpi's local work does not panic");
+    results
+        .into_iter()
+        .filter_map(OnceLock::into_inner)
+        .collect()
+}
+
+/// The exact state of `data`: each worker of `pool` adds its share to a state of its own, and the
+/// states are merged.
+fn exact_state<T: AddExact>(pool: Option<&Pool>, data: &[T]) -> ExactSum {
+    let states = per_worker(pool, data.len(), size_of::<T>(), |range| {
+        let mut state = ExactSum::new();
+        T::add_to(&mut state, &data[range]);
+        state
+    });
+    let mut acc = ExactSum::new();
+    states.iter().for_each(|state| acc.merge(state));
     acc
+}
+
+/// An integer total as an exact state: four 32-bit pieces, each an exact `f64`.
+fn integer_state(negative: bool, magnitude: u128) -> ExactSum {
+    let mut state = ExactSum::new();
+    for piece in 0..4 {
+        let value = f64::from((magnitude >> (32 * piece)) as u32) * 2f64.powi(32 * piece);
+        state.add(if negative { -value } else { value });
+    }
+    state
 }
 
 macro_rules! float_partial {
@@ -137,11 +165,11 @@ macro_rules! float_partial {
                         acc
                     }
                 };
-                let total = wire::all_reduce::<Exact, C>(comm, &state.to_bytes());
-                match ExactSum::from_bytes(&total) {
-                    Ok(total) => total.finish(),
-                    Err(error) => panic!("coresum-mpi: the reduced exact state is corrupt ({error})"),
-                }
+                crate::all_reduce_exact(comm, &state).finish()
+            }
+
+            fn exact_state(pool: Option<&Pool>, local: &[Self]) -> ExactSum {
+                exact_state(pool, local)
             }
         }
     )*};

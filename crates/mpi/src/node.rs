@@ -93,9 +93,9 @@ fn mask_colour(cores: &[usize]) -> i32 {
 /// again and again, and starting and pinning workers costs far more than the reduction.
 static POOL: Mutex<Option<(Vec<usize>, Arc<Pool>)>> = Mutex::new(None);
 
-/// This rank's pool (collective over `comm`, through [`node_cores`]); `None` where no pool can be
-/// started, and the caller sums on its own thread.
-pub(crate) fn pool<C: Communicator>(comm: &C) -> Option<Arc<Pool>> {
+/// This rank's pool, pinned to [`node_cores`] (collective over `comm`, through it), and cached for
+/// the process; `None` where no pool can be started (callers then sum on their own thread).
+pub fn node_pool<C: Communicator>(comm: &C) -> Option<Arc<Pool>> {
     let cores = node_cores(comm);
     let mut cached = POOL.lock().unwrap_or_else(PoisonError::into_inner);
     if let Some((cached_cores, pool)) = &*cached

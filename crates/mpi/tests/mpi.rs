@@ -6,7 +6,7 @@
 //! every rank's checks; any failure makes every rank exit with status 1.
 
 use coresum::Mode;
-use coresum_mpi::Element;
+use coresum_mpi::{DotElement, Element};
 use fastrand::Rng;
 use half::{bf16, f16};
 use mpi::collective::SystemOperation;
@@ -216,6 +216,127 @@ impl<C: Communicator> Ctx<'_, C> {
         }
     }
 
+    /// Checks `mean`, `min`, `max`, `argmin`, `argmax` of `data`, split by `cut`, against the
+    /// one-process functions (values compared by their `Debug` form: NaN and −0.0 included).
+    fn stats_split<T: Element + coresum::Moments + std::fmt::Debug>(
+        &mut self,
+        name: &str,
+        data: &[T],
+        cut: &[usize],
+    ) {
+        let mine = &data[cut[self.rank]..cut[self.rank + 1]];
+        let what = || format!("{name}: {} elements split {cut:?}", data.len());
+        let (got, want) = (coresum_mpi::mean(self.comm, mine), coresum::mean(data));
+        let same = match (got, want) {
+            (Some(g), Some(w)) => g.same(w),
+            (g, w) => g.is_none() && w.is_none(),
+        };
+        self.tally.check(same, || {
+            format!("mean of {}: {got:?}, expected {want:?}", what())
+        });
+        let pairs = [
+            (
+                format!("{:?}", coresum_mpi::min(self.comm, mine)),
+                format!("{:?}", coresum::min(data)),
+            ),
+            (
+                format!("{:?}", coresum_mpi::max(self.comm, mine)),
+                format!("{:?}", coresum::max(data)),
+            ),
+            (
+                format!("{:?}", coresum_mpi::argmin(self.comm, mine)),
+                format!("{:?}", coresum::argmin(data).map(|i| i as u64)),
+            ),
+            (
+                format!("{:?}", coresum_mpi::argmax(self.comm, mine)),
+                format!("{:?}", coresum::argmax(data).map(|i| i as u64)),
+            ),
+        ];
+        for (f, (got, want)) in ["min", "max", "argmin", "argmax"].iter().zip(pairs) {
+            self.tally.check(got == want, || {
+                format!("{f} of {}: {got}, expected {want}", what())
+            });
+        }
+    }
+
+    /// Checks `dot` of `a` and `b`, split by `cut`, against the one-process `coresum::dot`.
+    fn dot_split<T: DotElement<DotOutput: Same>>(
+        &mut self,
+        name: &str,
+        a: &[T],
+        b: &[T],
+        cut: &[usize],
+    ) {
+        let range = cut[self.rank]..cut[self.rank + 1];
+        let got = coresum_mpi::dot(self.comm, &a[range.clone()], &b[range]).expect("equal lengths");
+        let want = coresum::dot(a, b).expect("equal lengths");
+        self.tally.check(got.same(want), || {
+            format!(
+                "dot of {name}: {} elements split {cut:?}: {got:?}, expected {want:?}",
+                a.len()
+            )
+        });
+    }
+
+    /// Random data of every type through `stats_split` and (the `Dottable` types) `dot_split`;
+    /// float specials; `f64` dot products that overflow or underflow (the gathering path); a
+    /// length mismatch on one rank, an error on every rank.
+    fn reductions(&mut self) {
+        macro_rules! random {
+            ($($t:ty),*; dot: $($d:ty),*) => {
+                for (l, &len) in LENGTHS.iter().enumerate() {
+                    for plan in 0..SPLITS {
+                        let mut rng = Rng::with_seed(5000 + (l as u64) * 64 + plan);
+                        let cut = cuts(&mut rng, len, self.size, plan);
+                        $(
+                            let data: Vec<$t> = (0..len).map(|_| <$t>::draw(&mut rng)).collect();
+                            self.stats_split(stringify!($t), &data, &cut);
+                        )*
+                        $(
+                            let a: Vec<$d> = (0..len).map(|_| <$d>::draw(&mut rng)).collect();
+                            let b: Vec<$d> = (0..len).map(|_| <$d>::draw(&mut rng)).collect();
+                            self.dot_split(stringify!($d), &a, &b, &cut);
+                        )*
+                    }
+                }
+            };
+        }
+        random!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f64, f32, f16, bf16;
+            dot: i8, i16, i32, u8, u16, u32, f64, f32, f16, bf16);
+        let (inf, nan, max) = (f64::INFINITY, f64::NAN, f64::MAX);
+        let cases: [(&[f64], &[f64]); 7] = [
+            (&[1.0, inf, 2.0, 3.0], &[1.0, 1.0, 0.0, 2.0]),
+            (&[inf, 1.0, 2.0, 5.0], &[0.0, 1.0, 2.0, 1.0]),
+            (&[1.0, 2.0, nan, 3.0, -0.0, 0.0], &[1.0; 6]),
+            (&[-0.0, 0.0, -0.0], &[1.0, -1.0, 1.0]),
+            (&[max, max, 1e308, 0.5], &[2.0, -2.0, 10.0, 3.0]),
+            (&[1e-200, 3.0, 1e-170, 2.0], &[1e-200, 1.0, -1e-160, 0.5]),
+            (&[1e300, 1e-300, -1e300], &[1e10, 1e-30, 1e10]),
+        ];
+        for (i, (a, b)) in cases.iter().enumerate() {
+            let mut rng = Rng::with_seed(9000 + i as u64);
+            for plan in 0..SPLITS {
+                let cut = cuts(&mut rng, a.len(), self.size, plan);
+                self.stats_split("f64 specials", a, &cut);
+                self.dot_split("f64 specials", a, b, &cut);
+                let (a32, b32): (Vec<f32>, Vec<f32>) = a
+                    .iter()
+                    .zip(*b)
+                    .map(|(&x, &y)| (x as f32, y as f32))
+                    .unzip();
+                self.stats_split("f32 specials", &a32, &cut);
+                self.dot_split("f32 specials", &a32, &b32, &cut);
+            }
+        }
+        let short = if self.rank + 1 == self.size { 1 } else { 2 };
+        let got = coresum_mpi::dot(self.comm, &[1u8, 2], &[3u8, 4][..short]);
+        let want = (2 * self.size, 2 * self.size - 1);
+        self.tally
+            .check(got.is_err_and(|e| (e.left, e.right) == want), || {
+                format!("a length mismatch on the last rank: {got:?}")
+            });
+    }
+
     fn node_cores(&mut self) {
         let cores = coresum_mpi::node_cores(self.comm);
         let allowed = coresum::pool::allowed_cores();
@@ -252,6 +373,7 @@ fn run<C: Communicator>(comm: &C) -> u64 {
     ctx.specials::<f16>("f16 specials");
     ctx.specials::<bf16>("bf16 specials");
     ctx.other_modes();
+    ctx.reductions();
 
     let (mut passed, mut failed) = (0u64, 0u64);
     comm.all_reduce_into(&ctx.tally.passed, &mut passed, SystemOperation::sum());

@@ -31,8 +31,23 @@ GIL released) and that copy is summed.
 ``CORESUM_THREADS`` / ``CORESUM_CORES`` respected); ``threads=k`` a process-wide pool of ``k``
 workers, started on first use and reused for the life of the process.
 
-Reductions beyond the sum (``dot``, ``min``, ``max``, ``mean``, ``var``, …) will be exposed here as
-they land in the Rust crate.
+Beyond the sum, with numpy's semantics where numpy is exact and correctly rounded where it is not
+(the same input as ``sum``; buffers read in numpy's flat C order, in place where they lie so;
+the GIL released while they run):
+
+- ``dot(a, b, *, mode="exact")``: ``a`` and ``b`` of the same element type and size (else
+  ``TypeError`` / ``ValueError``), paired in flat order like ``numpy.vdot``; exact ``int`` for
+  integers (``int64``/``uint64`` included, never wrapping), the correctly rounded float for floats;
+- ``min``, ``max``, ``argmin``, ``argmax`` (``threads=`` as for ``sum``): a NaN anywhere is the
+  ``min``/``max``, and ``argmin``/``argmax`` give the first NaN's index, like numpy; ties give the
+  first index; empty input raises numpy's ``ValueError``;
+- ``mean``, ``var(data, ddof=0)``, ``std(data, ddof=0)``: correctly rounded (numpy's are not);
+  ``mean`` of nothing and ``var``/``std`` with ``n <= ddof`` give NaN with a ``RuntimeWarning``,
+  as numpy; ``norm2``: the square root of the correctly rounded exact sum of squares;
+- an iterable is converted once as ``numpy.asarray`` would: ``int64`` if every item is an int,
+  else ``float64``; ints beyond 64 bits raise ``OverflowError`` (only ``sum`` takes them).
+
+``Pool`` has ``min``, ``max``, ``argmin`` and ``argmax`` methods.
 """
 
 from __future__ import annotations
@@ -43,16 +58,39 @@ import functools
 from typing import Any, Generator, Optional
 
 from . import _coresum
-from ._coresum import ExactSum, Task, default_threads, isa
+from ._coresum import (
+    ExactSum,
+    Task,
+    argmax,
+    argmin,
+    default_threads,
+    dot,
+    isa,
+    max,  # noqa: A004 - numpy's names
+    mean,
+    min,  # noqa: A004
+    norm2,
+    std,
+    var,
+)
 
 __all__ = [
     "ExactSum",
     "Pool",
     "SumFuture",
+    "argmax",
+    "argmin",
     "default_threads",
+    "dot",
     "isa",
+    "max",
+    "mean",
+    "min",
+    "norm2",
+    "std",
     "sum",
     "sum_async",
+    "var",
 ]
 
 
@@ -162,7 +200,7 @@ class Pool(_coresum.Pool):
     ``threads=0``, cores the process may not use, and more pinned threads than cores raise
     ``ValueError``.
 
-    ``pool.sum(data, mode=...)`` blocks; ``pool.sum_async(data, mode=...)`` returns an awaitable;
+    ``pool.sum(data, mode=...)``, ``pool.min(data)``, ``max``, ``argmin``, ``argmax`` block; ``pool.sum_async(data, mode=...)`` returns an awaitable;
     ``pool.submit(data, mode=...)`` a ``concurrent.futures.Future``. ``close()`` (or leaving a
     ``with`` block) lets queued sums finish, then stops the workers; a closed pool raises
     ``ValueError``.

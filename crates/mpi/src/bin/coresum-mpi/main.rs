@@ -1,8 +1,9 @@
 //! `coresum-mpi`: `coresum sum` across MPI ranks.
 //!
-//! `mpirun -n N coresum-mpi sum FILE.npy [--json]`: each rank maps only its share of the file's
-//! data and sums it on its share of the node's cores; the exact partials are reduced across ranks,
-//! and rank 0 prints exactly what `coresum sum` prints (`--json` adds `"ranks": N`).
+//! `mpirun -n N coresum-mpi sum FILE.npy... [--json]`: each rank reads only its share of each
+//! file's data and sums it on its share of the node's cores; the exact partials are reduced across
+//! ranks, and rank 0 prints exactly what `coresum sum` prints (`--json` adds `"ranks": N`).
+//! Standard input and `.npz` archives cannot be split, and are refused.
 //!
 //! Every failure prints one line on stderr (from the lowest rank that failed) and every rank exits
 //! with status 2.
@@ -11,8 +12,10 @@ mod share;
 
 use clap::{Parser, Subcommand};
 use coresum::Mode;
-use coresum_cli::report::{Printable, SumReport};
-use coresum_cli::sum::SumArgs;
+use coresum_cli::input;
+use coresum_cli::report::{SumReport, render_all};
+use coresum_cli::sum::{SumArgs, Summed};
+use coresum_cli::total::Total;
 use coresum_cli::with_dtype;
 use mpi::collective::SystemOperation;
 use mpi::traits::*;
@@ -32,7 +35,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Sum the elements of a .npy file, or of a raw binary file given --dtype, across the ranks.
+    /// Sum the elements of .npy files, or of raw binary files given --dtype, across the ranks.
     Sum(SumArgs),
 }
 
@@ -89,11 +92,10 @@ fn agree<T, C: Communicator>(comm: &C, result: Result<T, String>) -> Result<T, R
     }
 }
 
-/// The line rank 0 prints: `coresum sum`'s, for the whole file.
+/// What rank 0 prints: `coresum sum`'s lines for the files named, summed across the ranks.
 fn sum<C: Communicator>(world: &C, args: &SumArgs) -> Result<String, Reported> {
     let ranks = usize::try_from(world.size()).unwrap_or(1);
     let rank = usize::try_from(world.rank()).unwrap_or(0);
-    // Timed from before the file is mapped, as `coresum sum` is.
     let start = Instant::now();
     let placement = if args.threads.is_some() || args.cores.is_some() {
         Err(
@@ -103,35 +105,61 @@ fn sum<C: Communicator>(world: &C, args: &SumArgs) -> Result<String, Reported> {
     } else {
         Ok(())
     };
-    let share = agree(
-        world,
-        placement.and_then(|()| share::open(args, rank, ranks)),
-    )?;
-    let (dtype, count, mode) = (share.dtype, share.count, Mode::from(args.mode));
-    let sum = with_dtype!(dtype, T => {
-        let owner = agree(world, share.view::<T>())?;
-        coresum_mpi::sum_with(world, (*owner).as_ref(), mode).print()
-    });
-    let seconds = start.elapsed().as_secs_f64();
-    let mine = coresum_mpi::node_cores(world).len().max(1) as u64;
+    agree(world, placement)?;
+    let pool =
+        coresum_mpi::node_pool(world).ok_or_else(|| "this rank's pool could not start".into());
+    let pool = agree(world, pool)?;
+    // `threads` counts the workers of every rank.
     let mut threads = 0u64;
-    world.all_reduce_into(&mine, &mut threads, SystemOperation::sum());
-    let report = SumReport {
-        sum,
-        dtype,
-        count,
-        mode,
-        threads: threads as usize,
-        seconds,
-        file: args.file.display().to_string(),
-    };
-    Ok(render(&report, args.json, ranks))
+    world.all_reduce_into(
+        &(pool.threads() as u64),
+        &mut threads,
+        SystemOperation::sum(),
+    );
+    let mode = Mode::from(args.mode);
+    let mut summed = Vec::new();
+    for path in &args.files {
+        // Timed from opening the file, as `coresum sum` is.
+        let opened = Instant::now();
+        let share = agree(world, share::open(args, path, rank, ranks))?;
+        let mine = with_dtype!(share.dtype, T => {
+            input::sum_file::<T>(&share.file, &share.name, share.extent, &pool, mode)
+        });
+        let mine = agree(world, mine.and_then(|t| share.unchanged().map(|()| t)))?;
+        let total = all_reduce(world, mine);
+        summed.push(Summed {
+            report: SumReport {
+                sum: total.print(),
+                dtype: share.dtype,
+                count: share.count as usize,
+                mode,
+                threads: threads as usize,
+                seconds: opened.elapsed().as_secs_f64(),
+                file: share.name,
+            },
+            total,
+        });
+    }
+    let line = render_all(&summed, args.json, start.elapsed().as_secs_f64());
+    Ok(with_ranks(agree(world, line)?, args.json, ranks))
 }
 
-/// `coresum sum`'s line; with `--json`, its object with `"ranks"` added (in key order, as the
+/// Every rank's total of its share, added exactly: the same total on every rank. Every rank
+/// holds the same kind of total (the file's element type decides it).
+fn all_reduce<C: Communicator>(comm: &C, mine: Total) -> Total {
+    match mine {
+        Total::Signed(x) => Total::Signed(coresum_mpi::all_reduce_i128(comm, x)),
+        // Two's complement: the same addition, cast back.
+        Total::Unsigned(x) => {
+            Total::Unsigned(coresum_mpi::all_reduce_i128(comm, x as i128) as u128)
+        }
+        Total::Float(state) => Total::Float(Box::new(coresum_mpi::all_reduce_exact(comm, &state))),
+    }
+}
+
+/// `coresum sum`'s output; with `--json`, its object with `"ranks"` added (in key order, as the
 /// CLI's keys are).
-fn render(report: &SumReport, json: bool, ranks: usize) -> String {
-    let line = report.render(json);
+fn with_ranks(line: String, json: bool, ranks: usize) -> String {
     if !json {
         return line;
     }
