@@ -80,9 +80,9 @@ pub use summary::{Summarize, Summary};
 
 use std::fmt;
 
-/// The exact sum of `data`, on the best available ISA path and, for inputs of
-/// [`pool::DEFAULT_INLINE_BYTES`] or more (or as [`PoolBuilder::build_global`] configured it), on
-/// the [default pool](default_pool).
+/// The exact sum of `data`, on the best available ISA path and, above the inline threshold the
+/// [default pool](default_pool) calibrated (or [`PoolBuilder::build_global`] set), on that pool;
+/// it is started by the first sum of [`pool::DEFAULT_INLINE_BYTES`] or more.
 ///
 /// ```
 /// assert_eq!(coresum::sum(&[u64::MAX, u64::MAX]), 2 * u64::MAX as u128);

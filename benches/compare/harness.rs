@@ -1,5 +1,6 @@
 //! The interleaved measurement (see the bench's documentation) and what it is configured by.
 
+use crate::report::Spread;
 use crate::{GIB, KIB, MIB};
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -87,9 +88,10 @@ pub fn plain<'a>(mut call: impl FnMut() -> u64 + 'a) -> Sampler<'a> {
     })
 }
 
-/// Medians, in seconds per call, of peers measured interleaved, and their last results.
+/// Medians, in seconds per call, of peers measured interleaved, their spreads and last results.
 pub struct Measured {
     pub seconds: BTreeMap<&'static str, f64>,
+    pub spread: BTreeMap<&'static str, Spread>,
     pub results: BTreeMap<&'static str, u64>,
 }
 
@@ -101,9 +103,36 @@ impl Measured {
             .map(|(&peer, &s)| (peer.to_owned(), s))
             .collect()
     }
+
+    /// The spreads as the report keeps them.
+    pub fn spread(&self) -> crate::report::Spreads {
+        self.spread
+            .iter()
+            .map(|(&peer, &s)| (peer.to_owned(), s))
+            .collect()
+    }
 }
 
-/// The interleaved measurement described in the module documentation.
+/// A peer whose median is this many times its best sample was hit by noise (VM scheduling
+/// hiccups of 60–300 µs show as single rows 10× off): it is measured again.
+const NOISY: f64 = 1.3;
+
+/// How many times a noisy peer is re-measured (each time `rounds` more samples) at most.
+const RETRIES: usize = 2;
+
+fn spread_of(samples: &mut [f64]) -> Spread {
+    samples.sort_by(f64::total_cmp);
+    Spread {
+        min: samples[0],
+        median: samples[samples.len() / 2],
+        max: samples[samples.len() - 1],
+        samples: samples.len(),
+    }
+}
+
+/// The interleaved measurement described in the module documentation. Peers whose median is
+/// over [`NOISY`] times their best sample get `rounds` more samples (up to [`RETRIES`] times),
+/// interleaved among themselves, and their figure is the median of all their samples.
 pub fn interleaved(settings: &Settings, rounds: usize, peers: &mut [Peer]) -> Measured {
     // Calibration (also the warm-up): the calls per sample that fill `settings.sample`.
     let iterations: Vec<u64> = peers
@@ -122,25 +151,41 @@ pub fn interleaved(settings: &Settings, rounds: usize, peers: &mut [Peer]) -> Me
         .collect();
     let mut times = vec![Vec::with_capacity(rounds); peers.len()];
     let mut results = BTreeMap::new();
-    for round in 0..rounds {
-        for k in 0..peers.len() {
-            let i = (k + round) % peers.len();
-            std::thread::sleep(settings.settle);
-            let (name, sampler) = &mut peers[i];
-            let (time, result) = sampler(iterations[i]);
-            times[i].push(time.as_secs_f64() / iterations[i] as f64);
-            results.insert(*name, result);
+    let mut measuring: Vec<usize> = (0..peers.len()).collect();
+    for retry in 0..=RETRIES {
+        for round in 0..rounds {
+            for k in 0..measuring.len() {
+                let i = measuring[(k + round) % measuring.len()];
+                std::thread::sleep(settings.settle);
+                let (name, sampler) = &mut peers[i];
+                let (time, result) = sampler(iterations[i]);
+                times[i].push(time.as_secs_f64() / iterations[i] as f64);
+                results.insert(*name, result);
+            }
+        }
+        measuring.retain(|&i| {
+            let spread = spread_of(&mut times[i]);
+            spread.median > NOISY * spread.min
+        });
+        if measuring.is_empty() {
+            break;
+        }
+        if retry < RETRIES {
+            let names: Vec<&str> = measuring.iter().map(|&i| peers[i].0).collect();
+            eprintln!("  noisy, measured again: {}", names.join(", "));
         }
     }
-    let seconds = peers
+    let spread: BTreeMap<&'static str, Spread> = peers
         .iter()
         .zip(&mut times)
-        .map(|((name, _), t)| {
-            t.sort_by(f64::total_cmp);
-            (*name, t[t.len() / 2])
-        })
+        .map(|((name, _), t)| (*name, spread_of(t)))
         .collect();
-    Measured { seconds, results }
+    let seconds = spread.iter().map(|(&name, s)| (name, s.median)).collect();
+    Measured {
+        seconds,
+        spread,
+        results,
+    }
 }
 
 /// The low 64 bits of an integer result: every peer's sum is compared in these (numpy's too,

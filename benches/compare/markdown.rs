@@ -84,8 +84,11 @@ pub fn markdown(r: &Results, quick: bool) -> std::result::Result<String, std::fm
          {} ms pause — and each figure is the median per call; noise hits the peers of a row alike, \
          so read the ratios, not the absolute GB/s. numpy and `math.fsum` run right after in a \
          second process (`scripts/compare_py.py`) with the same rounds, over the same bytes (same \
-         xorshift64* sequence); their ratios are against coresum's medians from the first process.",
-        s.rounds, s.sample_ms, s.settle_ms
+         xorshift64* sequence); their ratios are against coresum's medians from the first process. \
+         A peer whose median exceeded 1.3× its best sample was measured again (twice at most, \
+         {} more samples each time) and its median taken over all its samples; the integer table \
+         shows coresum's spread (best / median / worst GB/s) per row.",
+        s.rounds, s.sample_ms, s.settle_ms, s.rounds
     )?;
     let mut missing = Vec::new();
     if !m.openmp {
@@ -105,7 +108,7 @@ pub fn markdown(r: &Results, quick: bool) -> std::result::Result<String, std::fm
     writeln!(w, "### Integer sums, all cores\n")?;
     writeln!(
         w,
-        "coresum: `Pool::sum` on {threads} pinned workers (default settings: inline below 4 MiB); std: the one-thread \
+        "coresum: `Pool::sum` on {threads} pinned workers (default settings: inline below the calibrated threshold); std: the one-thread \
          widening loop compiled for this CPU; rayon: `par_iter().map(widen).sum()` on {threads} \
          threads; fork_union: `for_threads`, each thread running the std loop on its share; OpenMP: \
          `scripts/omp_sum.c` (`gcc -O3 -march=native -fopenmp`, u8 and i32 only); numpy: `np.sum` \
@@ -118,8 +121,8 @@ pub fn markdown(r: &Results, quick: bool) -> std::result::Result<String, std::fm
     )?;
     writeln!(
         w,
-        "| type | size | coresum GB/s | ÷ std | ÷ rayon | ÷ fork_union | ÷ OpenMP | ÷ numpy | ÷ best peer | ÷ ceiling |\n\
-         |---|---|---|---|---|---|---|---|---|---|"
+        "| type | size | coresum GB/s | ÷ std | ÷ rayon | ÷ fork_union | ÷ OpenMP | ÷ numpy | ÷ best peer | ÷ ceiling | coresum best / median / worst GB/s |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|"
     )?;
     for row in &r.rust.integers {
         let g = r.integer(row);
@@ -128,7 +131,7 @@ pub fn markdown(r: &Results, quick: bool) -> std::result::Result<String, std::fm
         let best = best_peer(&g);
         writeln!(
             w,
-            "| {} | {} | {:.1} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {:.1} | {} | {} | {} | {} | {} | {} | {} | {} |",
             row.ty,
             size_label(row.bytes),
             coresum,
@@ -143,6 +146,15 @@ pub fn markdown(r: &Results, quick: bool) -> std::result::Result<String, std::fm
                 name.replace("openmp", "OpenMP")
             )),
             ratio(c, g.get("ceiling")),
+            row.spread.get("coresum").map_or("–".into(), |s| {
+                let gbps = |seconds: f64| row.bytes as f64 / seconds / 1e9;
+                format!(
+                    "{:.1} / {:.1} / {:.1}",
+                    gbps(s.min),
+                    gbps(s.median),
+                    gbps(s.max)
+                )
+            }),
         )?;
     }
 

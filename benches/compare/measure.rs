@@ -179,6 +179,7 @@ where
             ty: name.into(),
             bytes,
             seconds: measured.by_peer(),
+            spread: measured.spread(),
             sum_low64,
         });
     }
@@ -200,6 +201,7 @@ where
                 bytes,
                 threads,
                 seconds: measured.by_peer(),
+                spread: measured.spread(),
             });
         }
     }
@@ -263,6 +265,7 @@ fn float_set<T: Summable<Output = f64> + Sync>(
         set: set.into(),
         bytes: size_of_val(data),
         seconds: measured.by_peer(),
+        spread: measured.spread(),
         results,
     })
 }
@@ -289,6 +292,7 @@ fn latency(cx: &Context, rows: &mut Vec<SmallRow>) -> Result<Seconds> {
         rows.push(SmallRow {
             bytes,
             seconds: measured.by_peer(),
+            spread: measured.spread(),
         });
     }
     let threads = cx.all;

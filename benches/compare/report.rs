@@ -8,6 +8,19 @@ use std::collections::BTreeMap;
 /// Seconds per call of each peer of a row, by peer name.
 pub type Seconds = BTreeMap<String, f64>;
 
+/// Seconds per call of one peer over its samples: the best, the median (the row's figure), the
+/// worst, and how many samples (more than the rounds when the row was re-measured).
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub struct Spread {
+    pub min: f64,
+    pub median: f64,
+    pub max: f64,
+    pub samples: usize,
+}
+
+/// Each peer's [`Spread`], by peer name.
+pub type Spreads = BTreeMap<String, Spread>;
+
 /// `rust.json`.
 #[derive(Serialize, Deserialize)]
 pub struct Report {
@@ -56,6 +69,8 @@ pub struct IntegerRow {
     pub ty: String,
     pub bytes: usize,
     pub seconds: Seconds,
+    #[serde(default)]
+    pub spread: Spreads,
     /// The low 64 bits of the sum every peer returned (numpy checks its own against it).
     pub sum_low64: u64,
 }
@@ -68,6 +83,8 @@ pub struct ScalingRow {
     pub bytes: usize,
     pub threads: usize,
     pub seconds: Seconds,
+    #[serde(default)]
+    pub spread: Spreads,
 }
 
 /// Float sums of one data set and size, with every method's result.
@@ -76,6 +93,8 @@ pub struct FloatRow {
     pub set: String,
     pub bytes: usize,
     pub seconds: Seconds,
+    #[serde(default)]
+    pub spread: Spreads,
     pub results: BTreeMap<String, Float>,
 }
 
@@ -84,6 +103,8 @@ pub struct FloatRow {
 pub struct SmallRow {
     pub bytes: usize,
     pub seconds: Seconds,
+    #[serde(default)]
+    pub spread: Spreads,
 }
 
 /// A float result, written as text: JSON has no infinities (the `f64-wide` sums overflow).

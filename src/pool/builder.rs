@@ -2,7 +2,6 @@
 //! where each worker goes.
 
 use super::error::PoolError;
-use super::inline::DEFAULT_INLINE_BYTES;
 use super::registry::DEFAULT_SPIN;
 use super::topology::{self, Affinity, OS_AFFINITY, parse_core_list};
 use super::{Pool, WorkerInfo, global};
@@ -35,7 +34,8 @@ pub struct PoolBuilder {
     oversubscribe: bool,
     prefix: String,
     spin: Duration,
-    inline_bytes: usize,
+    /// `None`: calibrated when the pool starts.
+    inline_bytes: Option<usize>,
     use_env: bool,
     affinity: Affinity,
 }
@@ -61,7 +61,7 @@ impl PoolBuilder {
             oversubscribe: false,
             prefix: "coresum-w".into(),
             spin: DEFAULT_SPIN,
-            inline_bytes: DEFAULT_INLINE_BYTES,
+            inline_bytes: None,
             use_env: false,
             affinity: OS_AFFINITY,
         }
@@ -109,16 +109,20 @@ impl PoolBuilder {
         self
     }
 
-    /// Blocking sums below this many bytes run on the calling thread (default
-    /// [`DEFAULT_INLINE_BYTES`]); 0 sends every non-empty sum to the workers. Asynchronous sums
-    /// use the lower of this and [`ASYNC_INLINE_BYTES`](super::ASYNC_INLINE_BYTES).
+    /// Blocking sums below this many bytes, of any element type, run on the calling thread; 0
+    /// sends every non-empty sum to the workers. Asynchronous sums use the lower of this and
+    /// [`ASYNC_INLINE_BYTES`](super::ASYNC_INLINE_BYTES).
+    ///
+    /// By default the pool measures its dispatch cost and its kernels when it starts and derives
+    /// a threshold per element width ([`Pool::calibration`]); setting one skips that.
     pub fn inline_bytes(mut self, bytes: usize) -> Self {
-        self.inline_bytes = bytes;
+        self.inline_bytes = Some(bytes);
         self
     }
 
-    /// Let `CORESUM_THREADS` and `CORESUM_CORES` (a list such as `0-3,8`) override the thread
-    /// count and the cores, as the default pool does.
+    /// Let `CORESUM_THREADS`, `CORESUM_CORES` (a list such as `0-3,8`) and
+    /// `CORESUM_INLINE_BYTES` override the thread count, the cores and the inline threshold, as
+    /// the default pool does.
     pub fn with_env(mut self) -> Self {
         self.use_env = true;
         self
@@ -133,7 +137,11 @@ impl PoolBuilder {
 
     /// Starts the workers, pins them, and waits until every one is ready.
     pub fn build(self) -> Result<Pool, PoolError> {
-        let (spin, inline_bytes) = (self.spin, self.inline_bytes);
+        let spin = self.spin;
+        let inline_bytes = match self.use_env {
+            true => env_inline_bytes()?.or(self.inline_bytes),
+            false => self.inline_bytes,
+        };
         Pool::start(self.place()?, spin, inline_bytes)
     }
 
@@ -236,6 +244,22 @@ fn env_overrides() -> Result<(Option<usize>, Option<Vec<usize>>), PoolError> {
         Err(_) => None,
     };
     Ok((threads, cores))
+}
+
+/// Reads `CORESUM_INLINE_BYTES`, if set.
+fn env_inline_bytes() -> Result<Option<usize>, PoolError> {
+    const VAR: &str = "CORESUM_INLINE_BYTES";
+    match std::env::var(VAR) {
+        Ok(value) => match value.trim().parse::<usize>() {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(_) => Err(PoolError::InvalidEnv {
+                var: VAR,
+                value,
+                reason: "not a number of bytes".into(),
+            }),
+        },
+        Err(_) => Ok(None),
+    }
 }
 
 #[cfg(test)]

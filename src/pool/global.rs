@@ -1,5 +1,5 @@
 //! The process's default pool, behind [`crate::sum`]: built on first use from the defaults and
-//! the `CORESUM_THREADS` / `CORESUM_CORES` overrides, or once, in code, by
+//! the `CORESUM_THREADS` / `CORESUM_CORES` / `CORESUM_INLINE_BYTES` overrides, or once, in code, by
 //! [`PoolBuilder::build_global`].
 //!
 //! If it cannot be built, sums run on the calling thread; the library prints nothing but logs one
@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 static DEFAULT: OnceLock<Result<Pool, PoolError>> = OnceLock::new();
 
 /// The process-wide pool behind [`crate::sum`]: built on first use with the defaults and the
-/// `CORESUM_THREADS` / `CORESUM_CORES` overrides (or as [`PoolBuilder::build_global`] configured
+/// `CORESUM_THREADS` / `CORESUM_CORES` / `CORESUM_INLINE_BYTES` overrides (or as [`PoolBuilder::build_global`] configured
 /// it). `None` if that configuration cannot be built ([`default_pool_error`] says why); sums then
 /// run on the calling thread.
 pub fn default_pool() -> Option<&'static Pool> {

@@ -4,11 +4,11 @@
 use crate::arch::Kernels;
 use crate::reduce::{Reduction, reduce_on_grid};
 
-/// Blocking sums of fewer bytes than this run on the calling thread by default. Measured
-/// (`cargo bench --bench pool -- threshold`, docs/PERFORMANCE.md): below it, handing the work to
-/// the workers and waiting for them took longer than the single-threaded kernel on the
-/// development machine. Machines with more cores and faster wake-ups gain from a lower value:
-/// see [`PoolBuilder::inline_bytes`](super::PoolBuilder::inline_bytes).
+/// The inline threshold where none is measured (under loom and Miri) and the size from which
+/// [`crate::sum`] starts the default pool (smaller sums do not pay for starting it). A started
+/// pool calibrates its own per-width thresholds ([`Pool::calibration`](super::Pool::calibration));
+/// this value was measured on the first development VM, whose wake-ups took 5–20 µs
+/// (`cargo bench --bench pool -- threshold`, docs/PERFORMANCE.md).
 pub const DEFAULT_INLINE_BYTES: usize = 4 << 20;
 
 /// Asynchronous sums of fewer bytes than this (or than the pool's inline threshold, if lower) run

@@ -7,7 +7,8 @@
 //! # Memory ordering
 //!
 //! - The result lives in a mutex-protected slot. `complete` writes it, sets `ready` and notifies
-//!   under that mutex; `wait` and `poll` read `ready` and take the result under the same mutex. The
+//!   under that mutex (only if a waiter has marked itself `sleeping` there, which it does under
+//!   the same mutex before it waits: a notify is a system call); `wait` and `poll` read `ready` and take the result under the same mutex. The
 //!   mutex alone orders the hand-off, so neither a sleeping waiter nor a registered waker can miss
 //!   it: whichever of `complete` and `poll` locks second sees what the first left (the result, or
 //!   the waker to wake).
@@ -38,6 +39,8 @@ pub(crate) struct Completion<R> {
 struct Outcome<R> {
     result: Option<Result<R, SumError>>,
     waker: Option<Waker>,
+    /// A thread sleeps on `wakeup`: only then does `complete` pay for a notify (a system call).
+    sleeping: bool,
 }
 
 impl<R> Completion<R> {
@@ -47,6 +50,7 @@ impl<R> Completion<R> {
             state: Mutex::new(Outcome {
                 result: None,
                 waker: None,
+                sleeping: false,
             }),
             wakeup: Condvar::new(),
         }
@@ -62,7 +66,9 @@ impl<R> Completion<R> {
             let mut state = lock(&self.state);
             state.result = Some(result);
             self.ready.store(true, Ordering::Release);
-            self.wakeup.notify_all();
+            if state.sleeping {
+                self.wakeup.notify_all();
+            }
             state.waker.take()
         };
         if let Some(waker) = waker {
@@ -92,6 +98,7 @@ impl<R> Completion<R> {
         spin_until(WAIT_SPIN, || self.is_ready());
         let mut state = lock(&self.state);
         while !self.ready.load(Ordering::Acquire) {
+            state.sleeping = true;
             state = self
                 .wakeup
                 .wait(state)

@@ -56,13 +56,27 @@ fn poll_once(task: &mut SumTask<u128>, waker: &Waker) -> Poll<Result<u128, super
     Pin::new(task).poll(&mut Context::from_waker(waker))
 }
 
-/// A blocking sum: the workers' claims, the last worker's merge, the waiter's condvar.
+/// A blocking sum: the caller's and the workers' claims, the last claimant's merge, the caller's
+/// retire of the claimed job, the waiter's condvar (notified only if it sleeps).
 #[test]
 fn loom_blocking_sum_on_two_workers() {
     check(2, || {
         let pool = pool(2);
         let data = ones(2);
         assert_eq!(pool.sum(&data), data.len() as u128);
+    });
+}
+
+/// The caller may claim every chunk before the sleeping worker wakes, or the worker may finish
+/// the last one while the caller falls asleep in `wait`: either way one result, no hang, and the
+/// job leaves the queue (the pool then shuts down).
+#[test]
+fn loom_blocking_caller_races_a_sleeping_worker() {
+    check(3, || {
+        let pool = pool(1);
+        let data = ones(2);
+        assert_eq!(pool.sum(&data), data.len() as u128);
+        assert_eq!(pool.sum(&data[..chunk_bytes()]), chunk_bytes() as u128);
     });
 }
 

@@ -2,9 +2,9 @@
 //!
 //! A [`Pool`] owns a fixed number of worker threads, started once, named `<prefix><index>` and each
 //! pinned to its own core where the OS allows it. Every sum, blocking or asynchronous, becomes one
-//! job in a FIFO queue; however many are requested at once, only the pool's workers run them (the
-//! callers of blocking sums wait, they do not compute), so the thread count is bounded by
-//! construction.
+//! job in a FIFO queue; however many are requested at once, only the pool's workers and the
+//! callers of blocking sums (who claim chunks of their own sum while they wait) run them, so the
+//! thread count is bounded by construction.
 //!
 //! - Small inputs (below [`Pool::inline_bytes`] for blocking sums, [`ASYNC_INLINE_BYTES`] for
 //!   asynchronous ones) are summed inline on the calling thread: waking a worker costs more than
@@ -35,6 +35,7 @@
 //! | `latch.rs` | how a job's result reaches a blocked thread or a future (memory ordering) |
 //! | `job.rs` | the job traits and [`Owner`]; job kinds in `reduce_job.rs` and `broadcast.rs` |
 //! | `inline.rs` | the inline thresholds and the sum on the calling thread |
+//! | `calibrate.rs` | the blocking threshold per element width, measured at start ([`Calibration`]) |
 //! | `task.rs` | [`SumTask`], the future of an asynchronous sum |
 //! | `stream.rs` | [`Pool::sum_stream`]: a stream of buffers, summed as they arrive |
 //! | `global.rs` | the default pool |
@@ -43,6 +44,7 @@
 
 mod broadcast;
 mod builder;
+mod calibrate;
 mod error;
 mod global;
 mod inline;
@@ -59,6 +61,7 @@ mod topology;
 mod worker;
 
 pub use builder::{Cores, PoolBuilder};
+pub use calibrate::Calibration;
 pub use error::{PoolError, SumError};
 pub use global::{default_pool, default_pool_error};
 pub use inline::{ASYNC_INLINE_BYTES, DEFAULT_INLINE_BYTES};
@@ -79,7 +82,7 @@ use crate::plan::chunk_bytes;
 use crate::reduce::{Input, Reduction, Sum};
 use broadcast::Broadcast;
 use builder::Placement;
-use job::Control;
+use job::{Control, Job};
 use reduce_job::{Borrowed, ReduceJob};
 use registry::Registry;
 use std::fmt;
@@ -132,7 +135,10 @@ pub struct Pool {
     registry: Arc<Registry>,
     workers: Vec<WorkerInfo>,
     handles: Vec<thread::JoinHandle<()>>,
-    inline_bytes: usize,
+    /// Blocking-sum thresholds per element width (`calibrate::width_index`).
+    inline: [usize; calibrate::WIDTHS],
+    /// `None` where the threshold was given (builder, `CORESUM_INLINE_BYTES`) or cannot be timed.
+    calibration: Option<Calibration>,
 }
 
 impl Pool {
@@ -142,18 +148,28 @@ impl Pool {
         PoolBuilder::new()
     }
 
+    /// Starts the workers; with no `inline_bytes` given, calibrates the thresholds (≤ 1 ms).
     fn start(
         mut placement: Placement,
         spin: Duration,
-        inline_bytes: usize,
+        inline_bytes: Option<usize>,
     ) -> Result<Pool, PoolError> {
         let (registry, handles) = Registry::start(&mut placement, spin)?;
-        Ok(Pool {
+        let mut pool = Pool {
             registry,
             workers: placement.workers,
             handles,
-            inline_bytes,
-        })
+            inline: [inline_bytes.unwrap_or(DEFAULT_INLINE_BYTES); calibrate::WIDTHS],
+            calibration: None,
+        };
+        // Loom has no clock and Miri's is no guide to the hardware: they keep the default. So does
+        // a pool built inside another pool's worker, whose broadcasts would run inline.
+        if inline_bytes.is_none() && !cfg!(any(loom, miri)) && !in_worker() {
+            let calibration = calibrate::calibrate(&pool);
+            pool.inline = calibration.inline_bytes;
+            pool.calibration = Some(calibration);
+        }
+        Ok(pool)
     }
 
     /// The number of workers.
@@ -166,9 +182,26 @@ impl Pool {
         &self.workers
     }
 
-    /// Inputs below this many bytes are summed on the calling thread.
+    /// Blocking sums of `T` below this many bytes run on the calling thread: the threshold
+    /// calibrated for `T`'s width when the pool started, or the one the builder set.
+    pub fn inline_bytes_for<T>(&self) -> usize {
+        self.inline[calibrate::width_index(size_of::<T>())]
+    }
+
+    /// The lowest of the per-width thresholds ([`inline_bytes_for`](Self::inline_bytes_for));
+    /// the one threshold when the builder set it.
     pub fn inline_bytes(&self) -> usize {
-        self.inline_bytes
+        self.inline
+            .iter()
+            .copied()
+            .min()
+            .unwrap_or(DEFAULT_INLINE_BYTES)
+    }
+
+    /// What the pool measured at start to place its thresholds; `None` if they were set
+    /// ([`PoolBuilder::inline_bytes`], `CORESUM_INLINE_BYTES`).
+    pub fn calibration(&self) -> Option<&Calibration> {
+        self.calibration.as_ref()
     }
 
     /// The size of the chunks sums are cut into (a multiple of 128 bytes, from the cache sizes).
@@ -210,7 +243,7 @@ impl Pool {
 
     /// Reduces `input`, blocking until it is done: inline when small, else on the workers.
     pub(crate) fn reduce<R: Reduction>(&self, reduction: R, input: R::Input<'_>) -> R::Output {
-        if self.runs_inline(input.bytes()) {
+        if self.runs_inline(input) {
             return reduce_inline(reduction, input);
         }
         // SAFETY: the job reads `input` only in claimed chunks, all of which complete before the
@@ -223,6 +256,10 @@ impl Pool {
             self.threads(),
         ));
         self.registry.submit(job.clone());
+        // The caller claims runs beside the workers rather than wait idle: a sum of a few chunks
+        // then needs no worker to finish before the caller does. It leaves the queue once claimed.
+        while job.work(usize::MAX) {}
+        self.registry.retire(&(job.clone() as Arc<dyn Job>));
         match job.completion().wait() {
             Ok(total) => total,
             // Kernels do not panic, and a borrowed input cannot change: reaching this is a bug.
@@ -240,7 +277,7 @@ impl Pool {
         let started = catch_unwind(AssertUnwindSafe(|| {
             let input = source.input();
             let bytes = input.bytes();
-            if self.runs_inline(bytes) && (bytes < ASYNC_INLINE_BYTES || in_worker()) {
+            if self.runs_inline(input) && (bytes < ASYNC_INLINE_BYTES || in_worker()) {
                 Err(reduce_inline(reduction, input))
             } else {
                 Ok(Arc::new(ReduceJob::new(
@@ -287,8 +324,12 @@ impl Pool {
         job.completion().wait()
     }
 
-    fn runs_inline(&self, bytes: usize) -> bool {
-        bytes == 0 || bytes < self.inline_bytes || in_worker()
+    /// Whether `input` is reduced on the calling thread: empty, under its width's threshold (the
+    /// bytes of one element of each slice), or from inside a worker.
+    fn runs_inline(&self, input: impl Input) -> bool {
+        let bytes = input.bytes();
+        let width = calibrate::width_index(bytes / input.len().max(1));
+        bytes == 0 || bytes < self.inline[width] || in_worker()
     }
 }
 
@@ -302,7 +343,8 @@ impl fmt::Debug for Pool {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Pool")
             .field("workers", &self.workers)
-            .field("inline_bytes", &self.inline_bytes)
+            .field("inline", &self.inline)
+            .field("calibration", &self.calibration)
             .field("chunk_bytes", &chunk_bytes())
             .finish()
     }

@@ -104,7 +104,7 @@ impl Pool {
             total: Some(T::partial(Kernels::active(), Pass::kept(mode), &[])),
             pool: Arc::downgrade(&self.registry),
             threads: self.threads(),
-            inline_below: self.inline_bytes.min(ASYNC_INLINE_BYTES),
+            inline_below: self.inline_bytes_for::<T>().min(ASYNC_INLINE_BYTES),
             mode,
             bound: max_buffers.max(1),
             summed: 0,

@@ -33,9 +33,9 @@ pub fn run() -> Result<(), String> {
             caches.join(", ")
         }
     );
-    for var in ["CORESUM_THREADS", "CORESUM_CORES"] {
+    for var in ["CORESUM_THREADS", "CORESUM_CORES", "CORESUM_INLINE_BYTES"] {
         println!(
-            "{var:<15} {}",
+            "{var:<20} {}",
             std::env::var(var).unwrap_or_else(|_| "unset".into())
         );
     }
@@ -58,15 +58,44 @@ pub fn run() -> Result<(), String> {
                 "chunk size:     {} KiB (128-byte aligned boundaries)",
                 pool.chunk_bytes() >> 10
             );
-            println!(
-                "inline below:   {} KiB blocking, {} KiB async",
-                pool.inline_bytes() >> 10,
-                pool.inline_bytes().min(coresum::pool::ASYNC_INLINE_BYTES) >> 10
-            );
+            print_thresholds(pool);
         }
         None => println!("default pool:   not started (sums run inline)"),
     }
     Ok(())
+}
+
+/// The pool's inline thresholds per element width, and what it measured to place them.
+fn print_thresholds(pool: &coresum::Pool) {
+    let async_kib = pool.inline_bytes().min(coresum::pool::ASYNC_INLINE_BYTES) >> 10;
+    let kib = |bytes: usize| match bytes {
+        usize::MAX => "never (one worker)".to_string(),
+        bytes => format!("{} KiB", bytes.div_ceil(1 << 10)),
+    };
+    let Some(calibration) = pool.calibration() else {
+        println!(
+            "inline below:   {} blocking (set), {async_kib} KiB async",
+            kib(pool.inline_bytes())
+        );
+        return;
+    };
+    println!(
+        "dispatch:       {:.2} us (fork-join round trip through every worker, measured at start)",
+        calibration.dispatch.as_secs_f64() * 1e6
+    );
+    for (width, (&bytes, &speed)) in calibration
+        .inline_bytes
+        .iter()
+        .zip(&calibration.bytes_per_ns)
+        .enumerate()
+    {
+        println!(
+            "inline below:   {} blocking for {}-byte elements (one thread: {speed:.1} GB/s)",
+            kib(bytes),
+            1 << width
+        );
+    }
+    println!("inline below:   {async_kib} KiB async");
 }
 
 /// The SIMD features coresum's paths care about, as detected at run time.
