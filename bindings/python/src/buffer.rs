@@ -301,6 +301,15 @@ impl Buffer {
         self.buf.item_count()
     }
 
+    /// The elements in any order (for sums): in place where they fill one block, else a
+    /// gathered copy.
+    pub(crate) fn elements<T: Wire>(&self) -> Cow<'_, [T]> {
+        match self.slice() {
+            Some(data) => Cow::Borrowed(data),
+            None => Cow::Owned(self.gather()),
+        }
+    }
+
     /// The elements in C order (numpy's flat order): in place where the buffer holds them so,
     /// else a gathered copy.
     pub(crate) fn c_elements<T: Wire>(&self) -> Cow<'_, [T]> {
@@ -452,10 +461,7 @@ pub(crate) fn sum_buffer(buffer: &Buffer, mode: Mode, pool: Option<&Pool>) -> To
             None => coresum::sum_with(data, mode).into(),
         }
     }
-    with_elem!(buffer.elem, T => match buffer.slice::<T>() {
-        Some(data) => on(pool, data, mode),
-        None => on(pool, &buffer.gather::<T>(), mode),
-    })
+    with_elem!(buffer.elem, T => on(pool, &buffer.elements::<T>(), mode))
 }
 
 /// `coresum.sum` of anything: a buffer (GIL released while it is summed) or an iterable.

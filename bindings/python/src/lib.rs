@@ -207,6 +207,21 @@ fn norm2(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
     reductions::norm2(py, data)
 }
 
+/// `checked_sum(data)`: the exact sum of integers as an `int` where it fits their element type
+/// (an iterable: `int64`), else `OverflowError` naming the type; floats raise `TypeError`.
+#[pyfunction]
+fn checked_sum(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    reductions::checked_sum(py, data)
+}
+
+/// `nansum(data, *, mode="exact")`: numpy's `nansum`: floats summed with NaNs skipped (0.0 if
+/// every element is NaN, or none), `mode` as `sum`'s; integers summed exactly, as by `sum`.
+#[pyfunction]
+#[pyo3(signature = (data, *, mode = "exact"))]
+fn nansum(py: Python<'_>, data: &Bound<'_, PyAny>, mode: &str) -> PyResult<Py<PyAny>> {
+    reductions::nansum(py, data, parse_mode(mode)?)
+}
+
 /// The ISA path sums run on (`"avx512"`, `"avx2"`, `"sse2"`, `"neon"`, `"scalar"`).
 #[pyfunction]
 fn isa() -> String {
@@ -233,6 +248,8 @@ fn _coresum(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(var, m)?,
         wrap_pyfunction!(std_dev, m)?,
         wrap_pyfunction!(norm2, m)?,
+        wrap_pyfunction!(checked_sum, m)?,
+        wrap_pyfunction!(nansum, m)?,
     ] {
         m.add_function(reduction)?;
     }

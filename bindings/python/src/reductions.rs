@@ -1,8 +1,10 @@
 //! The reductions beyond the sum: `dot`, `min`, `max`, `argmin`, `argmax`, `mean`, `var`, `std`,
-//! `norm2`, with numpy's semantics where numpy is exact and correctly rounded where it is not.
+//! `norm2`, `checked_sum`, `nansum`, with numpy's semantics where numpy is exact and correctly
+//! rounded where it is not.
 //!
 //! - Input: what `sum` takes. A buffer is read in C order (numpy's flat order, which `argmin`
-//!   indices and `dot` pairs refer to): in place where it lies so, else as a gathered copy. An
+//!   indices and `dot` pairs refer to): in place where it lies so, else as a gathered copy
+//!   (`checked_sum` and `nansum`, like `sum`, read it in place in any order). An
 //!   iterable is converted once as `numpy.asarray` would, to `int64` if every item is an int, else
 //!   to `float64` (through `array.array`); ints beyond 64 bits raise `OverflowError`.
 //! - `int64`/`uint64` have no `dot` kernel in the engine (a product needs 128 bits): their dot
@@ -12,6 +14,7 @@
 use crate::buffer::{Buffer, Elem, Wire, refuse_text, with_elem};
 use crate::{Total, sum_error};
 use coresum::{Dottable, Mode, Pool};
+use half::f16;
 use pyo3::exceptions::{PyOverflowError, PyRuntimeWarning, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
@@ -302,4 +305,74 @@ pub(crate) fn norm2(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Py<PyAn
         // int → float rounds correctly in Python.
         Err(squares) => Total::Float(squares.into_py(py)?.extract::<f64>(py)?.sqrt()).into_py(py),
     }
+}
+
+/// What `checked_sum` and `nansum` do with one element type: integers and floats differ.
+trait ByKind: Wire {
+    /// The sum in the element type (`Some(None)`: it does not fit); `None` for floats.
+    fn checked_sum(data: &[Self]) -> Option<Option<Total>>;
+    /// The sum with NaNs skipped (integers have none: their exact sum).
+    fn nansum(data: &[Self], mode: Mode) -> Total;
+}
+
+macro_rules! by_kind {
+    (integers: $($i:ty),*; floats: $($f:ty),*) => {
+        $(impl ByKind for $i {
+            fn checked_sum(data: &[Self]) -> Option<Option<Total>> {
+                Some(coresum::checked_sum(data).map(Wire::value))
+            }
+
+            fn nansum(data: &[Self], mode: Mode) -> Total {
+                coresum::sum_with(data, mode).into()
+            }
+        })*
+        $(impl ByKind for $f {
+            fn checked_sum(_: &[Self]) -> Option<Option<Total>> {
+                None
+            }
+
+            fn nansum(data: &[Self], mode: Mode) -> Total {
+                Total::Float(coresum::nansum_with(data, mode))
+            }
+        })*
+    };
+}
+
+by_kind!(integers: u8, i8, u16, i16, u32, i32, u64, i64; floats: f16, f32, f64);
+
+/// `coresum.checked_sum(data)`: the exact sum as an `int` where it fits the element type, else
+/// `OverflowError` naming the type; floats are a `TypeError`.
+pub(crate) fn checked_sum(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    let buffer = buffer_of(data)?;
+    let elem = buffer.elem;
+    if matches!(elem, Elem::F16 | Elem::F32 | Elem::F64) {
+        return Err(PyTypeError::new_err(format!(
+            "checked_sum needs integers, got {}: use sum or nansum for floats",
+            elem.name()
+        )));
+    }
+    let checked = detached(
+        py,
+        "a checked sum",
+        || with_elem!(elem, T => T::checked_sum(&buffer.elements::<T>())),
+    )?;
+    match checked.expect("integers have a checked sum") {
+        Some(total) => total.into_py(py),
+        None => Err(PyOverflowError::new_err(format!(
+            "the sum does not fit {}; coresum.sum gives it exactly",
+            elem.name()
+        ))),
+    }
+}
+
+/// `coresum.nansum(data, *, mode="exact")`: the sum with NaNs skipped (0.0 if all are NaN);
+/// integers are summed exactly, as by `sum`.
+pub(crate) fn nansum(py: Python<'_>, data: &Bound<'_, PyAny>, mode: Mode) -> PyResult<Py<PyAny>> {
+    let buffer = buffer_of(data)?;
+    let total = detached(
+        py,
+        "a sum without NaNs",
+        || with_elem!(buffer.elem, T => T::nansum(&buffer.elements::<T>(), mode)),
+    )?;
+    total.into_py(py)
 }

@@ -44,6 +44,14 @@ the GIL released while they run):
 - ``mean``, ``var(data, ddof=0)``, ``std(data, ddof=0)``: correctly rounded (numpy's are not);
   ``mean`` of nothing and ``var``/``std`` with ``n <= ddof`` give NaN with a ``RuntimeWarning``,
   as numpy; ``norm2``: the square root of the correctly rounded exact sum of squares;
+- ``checked_sum(data)``: integers only (floats raise ``TypeError``): the exact sum as an ``int``
+  where it fits the element type (``int8`` … ``uint64``; bools are stored as ``uint8``), else
+  ``OverflowError`` naming the type. It raises rather than return ``None`` so that a sum that
+  would wrap in its own dtype (as ``numpy.add.reduce(a, dtype=a.dtype)`` does, silently) cannot
+  pass unnoticed; ``sum`` gives the exact value either way;
+- ``nansum(data, *, mode="exact")``: numpy's ``nansum``: floats summed with NaNs skipped
+  (``0.0`` when every element is NaN, or there are none; ``mode`` as for ``sum``); integers summed
+  exactly, as by ``sum``;
 - an iterable is converted once as ``numpy.asarray`` would: ``int64`` if every item is an int,
   else ``float64``; ints beyond 64 bits raise ``OverflowError`` (only ``sum`` takes them).
 
@@ -63,12 +71,14 @@ from ._coresum import (
     Task,
     argmax,
     argmin,
+    checked_sum,
     default_threads,
     dot,
     isa,
     max,  # noqa: A004 - numpy's names
     mean,
     min,  # noqa: A004
+    nansum,
     norm2,
     std,
     var,
@@ -80,12 +90,14 @@ __all__ = [
     "SumFuture",
     "argmax",
     "argmin",
+    "checked_sum",
     "default_threads",
     "dot",
     "isa",
     "max",
     "mean",
     "min",
+    "nansum",
     "norm2",
     "std",
     "sum",
