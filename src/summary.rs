@@ -198,6 +198,11 @@ impl<T: Summarize> Summary<T> {
     /// Appends the summary of the elements that follow this one's (its indices move up by
     /// [`count`](Self::count)).
     pub fn append(&mut self, next: Summary<T>) {
+        // An empty piece adds nothing, not even the +0.0 that an empty sum finishes to: a sum
+        // of −0.0 cut around an empty piece stays −0.0.
+        if next.count == 0 {
+            return;
+        }
         let offset = self.count;
         let replace = |best: &mut Option<(u64, T)>, candidate: Option<(u64, T)>, max| {
             if let Some((index, value)) = candidate
