@@ -48,7 +48,7 @@ pub(crate) fn open(bytes: &[u8], magic: [u8; 4], len: usize) -> Result<&[u8], De
     Ok(&body[5..])
 }
 
-/// Why [`ExactSum::from_bytes`] or [`Accumulator::from_bytes`](crate::Accumulator::from_bytes)
+/// Why [`ExactSum::from_bytes`](crate::ExactSum::from_bytes) or [`Accumulator::from_bytes`](crate::Accumulator::from_bytes)
 /// rejected its input.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]

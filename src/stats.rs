@@ -373,7 +373,7 @@ pub fn std_dev<T: Dottable + Moments>(data: &[T], ddof: usize) -> Option<f64> {
 
 /// mean, variance, std_dev (issue 11).
 impl Pool {
-    /// [`mean`](crate::mean) on this pool, blocking until it is done.
+    /// [`mean`] on this pool, blocking until it is done.
     pub fn mean<T: Moments>(&self, data: &[T]) -> Option<f64> {
         self.reduce(Mean::new(Pass::first(Mode::Exact)), data)
     }
@@ -383,7 +383,7 @@ impl Pool {
         self.reduce_async(Mean::new(Pass::first(Mode::Exact)), Owned(data))
     }
 
-    /// [`variance`](crate::variance) on this pool, blocking until it is done.
+    /// [`variance`] on this pool, blocking until it is done.
     pub fn variance<T: Dottable + Moments>(&self, data: &[T], ddof: usize) -> Option<f64> {
         self.reduce(Variance::new(ddof, false), data)
     }
@@ -397,7 +397,7 @@ impl Pool {
         self.reduce_async(Variance::new(ddof, false), Owned(data))
     }
 
-    /// [`std_dev`](crate::std_dev) on this pool, blocking until it is done.
+    /// [`std_dev`] on this pool, blocking until it is done.
     pub fn std_dev<T: Dottable + Moments>(&self, data: &[T], ddof: usize) -> Option<f64> {
         self.reduce(Variance::new(ddof, true), data)
     }

@@ -17,7 +17,9 @@ use crate::reduce::{Sum, reduce_whole};
 use crate::stats::{ExactTotal, Moments};
 use num_bigint::{BigInt, BigUint};
 
-/// The statistics of a sequence of `T` read in pieces: see the [module](self) documentation.
+/// The statistics of a sequence of `T` read in pieces: each piece keeps its count, its extremes
+/// with their first indices and its exact `Σx` and `Σx²`, so pieces merge in order without loss
+/// and the mean and variance are rounded once, from the merged sums.
 ///
 /// ```
 /// use coresum::Summary;

@@ -341,7 +341,7 @@ impl Pool {
         self.dot_with(a, b, Mode::Exact)
     }
 
-    /// [`dot_with`](crate::dot_with) on this pool, blocking until it is done.
+    /// [`dot_with`] on this pool, blocking until it is done.
     pub fn dot_with<T: Dottable>(
         &self,
         a: &[T],
@@ -385,7 +385,7 @@ impl Pool {
         }
     }
 
-    /// [`sum_sq`](crate::sum_sq) on this pool, blocking until it is done.
+    /// [`sum_sq`] on this pool, blocking until it is done.
     pub fn sum_sq<T: Dottable>(&self, a: &[T]) -> T::DotOutput {
         self.reduce(Dot::<T, Typed>::new(Mode::Exact), Pair { a, b: a })
     }
@@ -398,7 +398,7 @@ impl Pool {
         self.reduce_async(Dot::<T, Typed>::new(Mode::Exact), Owned(data))
     }
 
-    /// [`norm2`](crate::norm2) on this pool, blocking until it is done.
+    /// [`norm2`] on this pool, blocking until it is done.
     pub fn norm2<T: Dottable>(&self, a: &[T]) -> f64 {
         self.reduce(Dot::<T, Norm>::new(Mode::Exact), Pair { a, b: a })
     }
