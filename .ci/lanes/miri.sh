@@ -18,5 +18,5 @@ fi
 cargo +nightly miri setup
 
 echo "== cargo +nightly miri test --lib (strict provenance)"
-MIRIFLAGS="-Zmiri-disable-isolation -Zmiri-strict-provenance" cargo +nightly miri test --lib
+MIRIFLAGS="-Zmiri-disable-isolation -Zmiri-strict-provenance" cargo +nightly miri test --lib -p coresum
 echo "== miri ok"
