@@ -37,18 +37,13 @@
 //!   the kernel adds to the slack, `2^-1074` per product.
 
 use crate::algo::float::{Element, FloatVector};
-use crate::algo::int::Vector;
+use crate::algo::int::{LOW32, Vector, flush_i32_lanes, repeat32};
 use crate::exact_sum::ExactSum;
 
 /// Independent accumulators per fold.
 const UNROLL: usize = 4;
 /// The most bytes of `a` folded before the lanes are reduced (see the module docs).
 const BLOCK_BYTES: usize = 1 << 30;
-const LOW32: u64 = 0xffff_ffff;
-
-const fn repeat32(x: u32) -> u64 {
-    x as u64 * 0x0000_0001_0000_0001
-}
 
 /// How one vector pair is folded into lanes (per input width).
 pub(crate) trait PairFold<V: Vector> {
@@ -213,16 +208,7 @@ impl<V: Vector, const SIGNED: bool> PairFold<V> for Bytes<V, SIGNED> {
     #[inline(always)]
     unsafe fn flush(&mut self) {
         // SAFETY: the caller vouches for the ISA.
-        unsafe {
-            let offset = V::splat(repeat32(1 << 31));
-            let low = V::splat(LOW32);
-            for pairs in &mut self.pairs {
-                // i32 + 2^31 is its value as u32: zero-extend both halves.
-                let shifted = pairs.xor(offset);
-                self.wide = self.wide.add64(shifted.and(low)).add64(shifted.shr32());
-                *pairs = V::splat(0);
-            }
-        }
+        unsafe { self.wide = flush_i32_lanes(&mut self.pairs, self.wide) };
         self.flushes += 1;
     }
     #[inline(always)]

@@ -225,10 +225,31 @@ const fn repeat8(x: u8) -> u64 {
 const fn repeat16(x: u16) -> u64 {
     x as u64 * 0x0001_0001_0001_0001
 }
-const fn repeat32(x: u32) -> u64 {
+pub(crate) const fn repeat32(x: u32) -> u64 {
     x as u64 * 0x0000_0001_0000_0001
 }
-const LOW32: u64 = 0xffff_ffff;
+pub(crate) const LOW32: u64 = 0xffff_ffff;
+
+/// Adds every signed 32-bit lane of `lanes` into the 64-bit lanes of `wide`, each offset by 2^31
+/// (an i32 + 2^31 is its value as a u32: both halves zero-extend), and clears `lanes`. The caller
+/// takes 2^31 per flushed i32 lane off its total.
+///
+/// # Safety
+/// The running CPU must support `V`'s ISA.
+#[inline(always)]
+pub(crate) unsafe fn flush_i32_lanes<V: Vector>(lanes: &mut [V], mut wide: V) -> V {
+    // SAFETY: the caller vouches for the ISA.
+    unsafe {
+        let offset = V::splat(repeat32(1 << 31));
+        let low = V::splat(LOW32);
+        for lane in lanes {
+            let shifted = lane.xor(offset);
+            wide = wide.add64(shifted.and(low)).add64(shifted.shr32());
+            *lane = V::splat(0);
+        }
+    }
+    wide
+}
 
 /// 8-bit elements: one byte-sum per 64-bit lane per vector.
 pub(crate) struct Bytes<V, const BIAS: u8> {
@@ -311,16 +332,7 @@ impl<V: Vector, const BIAS: u16> Fold<V> for Words<V, BIAS> {
     #[inline(always)]
     unsafe fn flush(&mut self) {
         // SAFETY: the caller vouches for the ISA.
-        unsafe {
-            let offset = V::splat(repeat32(1 << 31));
-            let low = V::splat(LOW32);
-            for pairs in &mut self.pairs {
-                // i32 + 2^31 is its value as u32 in [0, 2^32): zero-extend both halves.
-                let shifted = pairs.xor(offset);
-                self.wide = self.wide.add64(shifted.and(low)).add64(shifted.shr32());
-                *pairs = V::splat(0);
-            }
-        }
+        unsafe { self.wide = flush_i32_lanes(&mut self.pairs, self.wide) };
         self.flushes += 1;
     }
     #[inline(always)]
