@@ -1,6 +1,9 @@
 //! Round trips: the fixed cost of handing work to a pool and getting the answer back.
 //!
 //! - `coresum-broadcast`: a no-op on every worker of a warm coresum pool ([`Pool::broadcast`]);
+//! - `coresum-broadcast-n-1`: the same on a pool of one worker fewer than the cores, so that the
+//!   caller and the workers are as many threads as fork_union's (whose caller is its thread 0):
+//!   the hand-off itself, with no worker sharing the caller's core;
 //! - `coresum-sum-1KiB`: a blocking sum of 1 KiB sent to the pool (`inline_bytes(0)`);
 //! - `coresum-await-1KiB`: `block_on(pool.sum_async(..))` of 1 KiB on that pool;
 //! - `fork_union-for_threads`: a no-op on every thread of fork_union 2.3;
@@ -26,8 +29,12 @@ fn threads() -> usize {
 }
 
 fn pool() -> Pool {
+    pool_of(threads())
+}
+
+fn pool_of(workers: usize) -> Pool {
     Pool::builder()
-        .threads(threads())
+        .threads(workers)
         .inline_bytes(0)
         .build()
         .expect("the pool starts")
@@ -37,6 +44,10 @@ fn round_trips(c: &mut Criterion) {
     let mut group = c.benchmark_group("round-trip");
     group.bench_function("coresum-broadcast", |b| {
         let pool = pool();
+        b.iter(|| pool.broadcast(|w| _ = black_box(w)).unwrap())
+    });
+    group.bench_function("coresum-broadcast-n-1", |b| {
+        let pool = pool_of(threads().saturating_sub(1).max(1));
         b.iter(|| pool.broadcast(|w| _ = black_box(w)).unwrap())
     });
     group.bench_function("coresum-sum-1KiB", |b| {
