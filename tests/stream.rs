@@ -205,6 +205,62 @@ fn the_pool_dropped_first_leaves_the_rest_inline() {
     assert_eq!(task.wait(), Ok(1_200_000));
 }
 
+/// Streams whose exact sum lies on or next to a rounding boundary, with the cancellation spread
+/// over buffers: a one-slice sum leaves these to its error-free retry, which a stream cannot run
+/// on buffers it has released. Checked against the element-by-element `ExactSum`.
+#[test]
+fn undecided_sums_across_buffers_are_exact() {
+    let pool = pool(2);
+    let half_ulp = f64::EPSILON / 2.0;
+    let big: Vec<f64> = (0..60_000)
+        .map(|i| (f64::from(i % 977) + 0.1) * 2f64.powi(i % 40))
+        .collect();
+    let negated: Vec<f64> = big.iter().rev().map(|x| -x).collect();
+    let cases: Vec<Vec<Vec<f64>>> = vec![
+        // A tie (1 + 2^-53, to even: 1.0), its two halves in different buffers, amid terms that
+        // cancel exactly across buffers.
+        vec![big.clone(), vec![1.0], negated.clone(), vec![half_ulp]],
+        // Just above the tie: rounds up.
+        vec![
+            vec![1.0],
+            big.clone(),
+            vec![half_ulp],
+            negated.clone(),
+            vec![f64::from_bits(1)],
+        ],
+        // Just below it: rounds down.
+        vec![
+            vec![1.0, half_ulp],
+            big.clone(),
+            negated.clone(),
+            vec![-f64::from_bits(1)],
+        ],
+        // Everything cancels but a subnormal.
+        vec![big.clone(), vec![f64::from_bits(3)], negated.clone()],
+        // Everything cancels: +0.0.
+        vec![big.clone(), negated.clone()],
+    ];
+    for (case, cut) in cases.into_iter().enumerate() {
+        let whole = cut.concat();
+        let mut reference = coresum::ExactSum::new();
+        whole.iter().for_each(|&x| reference.add(x));
+        let want = reference.finish().to_bits();
+        assert_eq!(
+            coresum::sum(&whole).to_bits(),
+            want,
+            "case {case}: one slice"
+        );
+        for bound in [1, 3] {
+            let task = pool.sum_stream_bounded(stream::iter(cut.clone()), Mode::Exact, bound);
+            assert_eq!(
+                task.wait().map(f64::to_bits),
+                Ok(want),
+                "case {case}, bound {bound}"
+            );
+        }
+    }
+}
+
 fn data() -> (Vec<Vec<f64>>, f64) {
     let buffers: Vec<Vec<f64>> = (0..20)
         .map(|b| {
