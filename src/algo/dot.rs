@@ -41,7 +41,7 @@ use crate::algo::int::{LOW32, Vector, flush_i32_lanes, repeat32};
 use crate::exact_sum::ExactSum;
 
 /// Independent accumulators per fold.
-const UNROLL: usize = 4;
+pub(crate) const UNROLL: usize = 4;
 /// The most bytes of `a` folded before the lanes are reduced (see the module docs).
 const BLOCK_BYTES: usize = 1 << 30;
 
@@ -227,7 +227,10 @@ impl<V: Vector, const SIGNED: bool> PairFold<V> for Bytes<V, SIGNED> {
 /// # Safety
 /// The CPU must support `V`'s ISA.
 #[inline(always)]
-unsafe fn dot_folded<V: Vector, F: PairFold<V>, T: Copy + Into<i64>>(a: &[T], b: &[T]) -> i128 {
+pub(crate) unsafe fn dot_folded<V: Vector, F: PairFold<V>, T: Copy + Into<i64>>(
+    a: &[T],
+    b: &[T],
+) -> i128 {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
     // SAFETY: `T` is a plain integer: any initialised bytes of it may be read as `u8`.
