@@ -242,9 +242,10 @@ mod tests {
         assert!(!KERNELS.dot.vnni);
         // 0x80ff: low byte 255, high byte -128, the largest split products (`SplitWords`).
         let (a, b) = extremes(i16::MIN, i16::MAX, 0x80ffu16 as i16, 70_001);
-        // 4 Mi bytes: more than 16,384 vectors per accumulator (`BiasedBytes`).
-        let (c, d) = extremes(i8::MIN, i8::MAX, -1, 1 << 20);
-        let (e, f) = extremes(0u8, u8::MAX, 128, 1 << 20);
+        // More than two flush rounds of 16,384 vectors of 64 bytes for each of 4 accumulators
+        // (`BiasedBytes`), so that one whole round lies inside every run.
+        let (c, d) = extremes(i8::MIN, i8::MAX, -1, (1 << 23) + (1 << 20));
+        let (e, f) = extremes(0u8, u8::MAX, 128, (1 << 23) + (1 << 20));
         for table in tables {
             for start in [0, 1, 7] {
                 macro_rules! check {
