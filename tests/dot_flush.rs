@@ -1,7 +1,6 @@
-//! Integer `dot` over runs of extreme products long enough to overflow a 32-bit lane of every
-//! fold without its flushes (`algo::dot`, `algo::vnni`: 128 vectors per accumulator for `i16` on
-//! VNNI, 16,384 for bytes on VNNI, 8,191 / 32,767 for the `pmaddwd` byte folds), on every ISA
-//! path this CPU has (the VNNI table on `avx512` where the CPU has AVX-512 VNNI), at offsets.
+//! Integer `dot` over long runs of extreme products (`algo::dot`, `algo::vnni`: a 32-bit lane of
+//! the VNNI `i16` fold overflows after 129 such vectors without its flush), on every ISA path
+//! this CPU has (the VNNI table on `avx512` where the CPU has AVX-512 VNNI), at offsets.
 
 use coresum::{Isa, Mode, dot};
 
@@ -43,7 +42,7 @@ long_runs! {
     // 70,001 pairs: more than two flush rounds of 128 vectors of 32 for each of 4 accumulators.
     i16_extremes: i16 => i128, i16::MIN, i16::MAX, 0x80ffu16 as i16, 70_001;
     u16_extremes: u16 => u128, 0, u16::MAX, 0x80ff, 70_001;
-    // The grid hands the kernels chunks shorter than one flush round of the VNNI byte fold (16 MiB
+    // The grid hands the kernels chunks shorter than one flush round of the VNNI byte fold (4 MiB
     // of `a`): the unit test in `arch::x86_64::avx512` calls those kernels directly.
     i8_extremes: i8 => i128, i8::MIN, i8::MAX, -1, (1 << 20) + 5;
     u8_extremes: u8 => u128, 0, u8::MAX, 128, (1 << 20) + 5;

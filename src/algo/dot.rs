@@ -21,6 +21,7 @@
 //!   most `2·2·2^14 = 2^16` per vector, so 32,767 vectors stay within `±(2^31 − 2^16)`; unsigned:
 //!   at most `4·255^2 = 260,100`, so 8,191 vectors stay below 2^31. Then the lanes are flushed as
 //!   in the integer sums (offset by 2^31, zero-extended, the offsets taken off in the total).
+//! - On AVX-512 VNNI, `i8`, `u8` and `i16` take the folds of `algo::vnni` instead.
 //! - 16-bit unsigned, 32-bit ([`dot_unsigned`], [`dot_signed`]): products are below 2^64; the
 //!   plain loop keeps their low and high 32-bit halves in two `u64` (each add below 2^32, at most
 //!   2^31 per block) and is left to the compiler's vectoriser under each ISA's features. Signed
