@@ -3,8 +3,10 @@
 //! - `dot-f64/64KiB` (two 32 KiB slices, in L1/L2, one core: below the inline threshold):
 //!   `coresum::dot_with` in each mode; `std8`, a `zip` loop with 8 accumulators compiled with
 //!   AVX2+FMA where the CPU has them; `accurate`, the `accurate` crate's `OnlineExactDot`.
-//! - `dot-i16/64KiB`, `dot-i8/64KiB`, `dot-u8/64KiB`: `coresum::dot` against the `std` widening
-//!   loop `zip().map(|(x, y)| x as i64 * y as i64).sum()` compiled for AVX-512 (or AVX2).
+//! - `dot-i16/64KiB`, `dot-u16/64KiB`, `dot-i8/64KiB`, `dot-u8/64KiB`: `coresum::dot` (on AVX-512
+//!   VNNI for the 8- and 16-bit signed types where the CPU has it: `coresum info`) against the
+//!   `std` widening loop `zip().map(|(x, y)| x as i64 * y as i64).sum()` compiled for AVX-512
+//!   (or AVX2).
 //! - `moments-f64/<size>-all-cores`: `sum`, `mean`, `variance` on the default pool, 1 GiB when
 //!   `CORESUM_BENCH_MAX` (bytes) allows, else 64 MiB.
 
@@ -85,6 +87,7 @@ macro_rules! native_dot {
 
 native_dot! {
     native_i16(i16) -> i64;
+    native_u16(u16) -> u64;
     native_i8(i8) -> i64;
     native_u8(u8) -> u64;
 }
@@ -108,7 +111,11 @@ fn integer<T: coresum::Dottable + Copy, W>(
 }
 
 fn reductions(c: &mut Criterion) {
-    eprintln!("coresum path: {}", coresum::isa());
+    eprintln!(
+        "coresum path: {} (integer dot on VNNI: {})",
+        coresum::isa(),
+        coresum::isa::dot_uses_vnni()
+    );
     const LEN: usize = 4096; // two 32 KiB slices of f64
     let (a, b) = (float_values(LEN, false), float_values(2 * LEN, false));
     let b = &b[LEN..];
@@ -143,10 +150,13 @@ fn reductions(c: &mut Criterion) {
     let (x, y) = (narrow(0), narrow(7));
     let i16s = |v: &[u64]| -> Vec<i16> { v.iter().map(|&w| w as i16).collect() };
     let i8s = |v: &[u64]| -> Vec<i8> { v.iter().map(|&w| w as i8).collect() };
+    let u16s = |v: &[u64]| -> Vec<u16> { v.iter().map(|&w| w as u16).collect() };
     let u8s = |v: &[u64]| -> Vec<u8> { v.iter().map(|&w| w as u8).collect() };
     // 64 KiB in all per pair of slices.
     let (p, q) = (i16s(&x[..16384]), i16s(&y[..16384]));
     integer(c, "dot-i16/64KiB", &p, &q, native_i16());
+    let (p, q) = (u16s(&x[..16384]), u16s(&y[..16384]));
+    integer(c, "dot-u16/64KiB", &p, &q, native_u16());
     let (p, q) = (i8s(&x), i8s(&y));
     integer(c, "dot-i8/64KiB", &p, &q, native_i8());
     let (p, q) = (u8s(&x), u8s(&y));

@@ -190,6 +190,12 @@ fn choose(code_cap: Option<Isa>) -> IsaChoice {
     choice
 }
 
+/// Whether the 8- and 16-bit integer dot products of the chosen path ([`isa`]) run on AVX-512
+/// VNNI (`vpdpbusd`, `vpdpwssd`): on the `avx512` path, where the CPU has it.
+pub fn dot_uses_vnni() -> bool {
+    crate::arch::Kernels::active().dot.vnni
+}
+
 /// The process-wide choice, made on first use from the CPU, `CORESUM_ISA` and [`set_isa_cap`].
 pub fn isa_choice() -> &'static IsaChoice {
     CHOICE.get_or_init(|| choose(None))

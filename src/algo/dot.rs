@@ -21,6 +21,7 @@
 //!   most `2·2·2^14 = 2^16` per vector, so 32,767 vectors stay within `±(2^31 − 2^16)`; unsigned:
 //!   at most `4·255^2 = 260,100`, so 8,191 vectors stay below 2^31. Then the lanes are flushed as
 //!   in the integer sums (offset by 2^31, zero-extended, the offsets taken off in the total).
+//! - On AVX-512 VNNI, `i8`, `u8` and `i16` take the folds of `algo::vnni` instead.
 //! - 16-bit unsigned, 32-bit ([`dot_unsigned`], [`dot_signed`]): products are below 2^64; the
 //!   plain loop keeps their low and high 32-bit halves in two `u64` (each add below 2^32, at most
 //!   2^31 per block) and is left to the compiler's vectoriser under each ISA's features. Signed
@@ -41,7 +42,7 @@ use crate::algo::int::{LOW32, Vector, flush_i32_lanes, repeat32};
 use crate::exact_sum::ExactSum;
 
 /// Independent accumulators per fold.
-const UNROLL: usize = 4;
+pub(crate) const UNROLL: usize = 4;
 /// The most bytes of `a` folded before the lanes are reduced (see the module docs).
 const BLOCK_BYTES: usize = 1 << 30;
 
@@ -227,7 +228,10 @@ impl<V: Vector, const SIGNED: bool> PairFold<V> for Bytes<V, SIGNED> {
 /// # Safety
 /// The CPU must support `V`'s ISA.
 #[inline(always)]
-unsafe fn dot_folded<V: Vector, F: PairFold<V>, T: Copy + Into<i64>>(a: &[T], b: &[T]) -> i128 {
+pub(crate) unsafe fn dot_folded<V: Vector, F: PairFold<V>, T: Copy + Into<i64>>(
+    a: &[T],
+    b: &[T],
+) -> i128 {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
     // SAFETY: `T` is a plain integer: any initialised bytes of it may be read as `u8`.

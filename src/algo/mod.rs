@@ -12,3 +12,6 @@ pub(crate) mod dot;
 pub(crate) mod extreme;
 pub(crate) mod float;
 pub(crate) mod int;
+// The integer dot products on AVX-512 VNNI (issue 11).
+#[cfg(coresum_x86)]
+pub(crate) mod vnni;

@@ -109,6 +109,8 @@ pub(crate) struct DotKernels {
     /// TwoProduct into the certified pass; `false` where a product is not finite.
     pub(crate) f64_certified: unsafe fn(&mut ExactSum, &mut f64, &[f64], &[f64]) -> bool,
     pub(crate) f32_certified: unsafe fn(&mut ExactSum, &mut f64, &[f32], &[f32]) -> bool,
+    /// Whether `i8`, `u8` and `i16` run on AVX-512 VNNI (`algo::vnni`, `kernel_table!(@dot_vnni)`).
+    pub(crate) vnni: bool,
 }
 
 impl Kernels {
@@ -126,7 +128,7 @@ impl Kernels {
             #[cfg(coresum_x86)]
             Isa::Avx2 => (x86_64::avx2::is_available(), &x86_64::avx2::KERNELS),
             #[cfg(coresum_x86)]
-            Isa::Avx512 => (x86_64::avx512::is_available(), &x86_64::avx512::KERNELS),
+            Isa::Avx512 => (x86_64::avx512::is_available(), x86_64::avx512::kernels()),
             #[cfg(coresum_neon)]
             Isa::Neon => (aarch64::neon::is_available(), &aarch64::neon::KERNELS),
             #[allow(unreachable_patterns)]
@@ -168,7 +170,8 @@ macro_rules! kernel_table {
             f32: min_f32, max_f32, position_f32; f64: min_f64, max_f64, position_f64);
         $crate::arch::kernel_table!(@dot [$(#[target_feature(enable = $features)])?] $int, $float);
 
-        pub(crate) static KERNELS: $crate::arch::Kernels = $crate::arch::Kernels {
+        /// This module's table as a value, for variants of it (`kernel_table!(@dot_vnni)`).
+        const TABLE: $crate::arch::Kernels = $crate::arch::Kernels {
             isa: $isa,
             sum_u8,
             sum_i8,
@@ -199,9 +202,11 @@ macro_rules! kernel_table {
                 f32_fast: dot_f32_fast,
                 f64_certified: dot_f64_certified,
                 f32_certified: dot_f32_certified,
+                vnni: false,
             },
             extremes: EXTREMES,
         };
+        pub(crate) static KERNELS: $crate::arch::Kernels = TABLE;
     };
     (@extreme $attrs:tt; $($t:ident: $min:ident, $max:ident, $position:ident);*) => {
         $(
@@ -243,6 +248,31 @@ macro_rules! kernel_table {
         $crate::arch::kernel_table!(@fn $attrs #[doc = "TwoProduct of `f32` pairs into the certified pass."]
             dot_f32_certified(acc: &mut $crate::exact_sum::ExactSum, slack: &mut f64, a: &[f32], b: &[f32]) -> bool
                 = $crate::algo::dot::certified::<$float, f32>(acc, slack, a, b));
+    };
+    // dot on AVX-512 VNNI (issue 11): `KERNELS_VNNI`, this module's table with the 8- and 16-bit
+    // integer dot kernels of `algo::vnni`, for CPUs that also have `$features`.
+    (@dot_vnni $features:literal, $int:ty) => {
+        $crate::arch::kernel_table!(@fn [#[target_feature(enable = $features)]]
+            #[doc = "The exact `i8` dot product on VNNI (`vpdpbusd`)."]
+            dot_i8_vnni(a: &[i8], b: &[i8]) -> i128 = $crate::algo::vnni::dot_i8::<$int>(a, b));
+        $crate::arch::kernel_table!(@fn [#[target_feature(enable = $features)]]
+            #[doc = "The exact `u8` dot product on VNNI (`vpdpbusd`)."]
+            dot_u8_vnni(a: &[u8], b: &[u8]) -> u128 = $crate::algo::vnni::dot_u8::<$int>(a, b));
+        $crate::arch::kernel_table!(@fn [#[target_feature(enable = $features)]]
+            #[doc = "The exact `i16` dot product on VNNI (`vpdpwssd`)."]
+            dot_i16_vnni(a: &[i16], b: &[i16]) -> i128 = $crate::algo::vnni::dot_i16::<$int>(a, b));
+
+        /// This module's table with the VNNI dot kernels: only for CPUs with `$features`.
+        pub(crate) static KERNELS_VNNI: $crate::arch::Kernels = $crate::arch::Kernels {
+            dot: $crate::arch::DotKernels {
+                i8: dot_i8_vnni,
+                u8: dot_u8_vnni,
+                i16: dot_i16_vnni,
+                vnni: true,
+                ..TABLE.dot
+            },
+            ..TABLE
+        };
     };
     (@int $attrs:tt $vector:ty; $($name:ident($t:ty) -> $out:ty),*) => {$(
         $crate::arch::kernel_table!(@fn $attrs

@@ -14,6 +14,14 @@ pub fn run() -> Result<(), String> {
     if let Some(warning) = &choice.warning {
         println!("isa warning:    {warning}");
     }
+    println!(
+        "integer dot:    {}",
+        if coresum::isa::dot_uses_vnni() {
+            "AVX-512 VNNI (vpdpbusd, vpdpwssd)"
+        } else {
+            "no VNNI"
+        }
+    );
     let allowed = coresum::pool::allowed_cores();
     println!("allowed cores:  {allowed:?}");
     println!(
@@ -111,8 +119,17 @@ fn features() -> Vec<&'static str> {
             )*};
         }
         probe!(
-            "sse2", "sse4.1", "avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512dq",
-            "avx512vl"
+            "sse2",
+            "sse4.1",
+            "avx",
+            "avx2",
+            "fma",
+            "f16c",
+            "avx512f",
+            "avx512bw",
+            "avx512dq",
+            "avx512vl",
+            "avx512vnni"
         );
     }
     #[cfg(target_arch = "aarch64")]

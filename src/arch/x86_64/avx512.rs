@@ -5,6 +5,7 @@
 
 use crate::algo::float::FloatVector;
 use crate::algo::int::{SignedHalves, SignedShift, Vector};
+use crate::algo::vnni::DotProduct;
 use core::arch::x86_64::*;
 
 /// Whether the running CPU has AVX-512 F and BW. No run-time check where the build already
@@ -167,6 +168,31 @@ impl FloatVector for __m512d {
     }
 }
 
+// dot on AVX-512 VNNI (issue 11): the dot-product instructions and the table that uses them.
+impl DotProduct for __m512i {
+    #[inline(always)]
+    unsafe fn dot_i16_pairs(self, a: Self, b: Self) -> Self {
+        // SAFETY: the caller guarantees AVX-512 F and VNNI (`KERNELS_VNNI`).
+        unsafe { _mm512_dpwssd_epi32(self, a, b) }
+    }
+    #[inline(always)]
+    unsafe fn dot_u8_i8_quads(self, u: Self, s: Self) -> Self {
+        // SAFETY: see `dot_i16_pairs`.
+        unsafe { _mm512_dpbusd_epi32(self, u, s) }
+    }
+}
+
+/// This path's table: with the VNNI dot kernels where the CPU has AVX-512 VNNI.
+pub(crate) fn kernels() -> &'static crate::arch::Kernels {
+    if cfg!(target_feature = "avx512vnni") || std::is_x86_feature_detected!("avx512vnni") {
+        &KERNELS_VNNI
+    } else {
+        &KERNELS
+    }
+}
+
+crate::arch::kernel_table!(@dot_vnni "avx512f,avx512bw,avx512vnni", __m512i);
+
 impl SignedShift for __m512i {
     #[inline(always)]
     unsafe fn sra32(self) -> Self {
@@ -176,3 +202,70 @@ impl SignedShift for __m512i {
 }
 
 crate::arch::kernel_table!(crate::Isa::Avx512, __m512i, __m512d, "avx512f,avx512bw");
+
+#[cfg(test)]
+mod tests {
+    //! Both AVX-512 dot tables, the VNNI one where the CPU has it: the public paths only ever run
+    //! one of them on a given CPU. Runs of extremes long enough to overflow a 32-bit lane of
+    //! either fold without its flushes (`algo::vnni`, `algo::dot`).
+    use super::{KERNELS, KERNELS_VNNI, is_available};
+
+    /// Pairs of the most negative and most positive products, in runs of `run`, then mixed.
+    fn extremes<T: Copy>(lo: T, hi: T, mixed: T, run: usize) -> (Vec<T>, Vec<T>) {
+        let pattern = [
+            (lo, lo),
+            (lo, mixed),
+            (hi, lo),
+            (hi, hi),
+            (lo, hi),
+            (mixed, lo),
+        ];
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for &(x, y) in &pattern {
+            a.extend(std::iter::repeat_n(x, run));
+            b.extend(std::iter::repeat_n(y, run));
+        }
+        (a, b)
+    }
+
+    #[test]
+    fn both_tables_long_extreme_runs() {
+        if !is_available() {
+            return;
+        }
+        let vnni = std::is_x86_feature_detected!("avx512vnni");
+        let tables = if vnni {
+            vec![&KERNELS, &KERNELS_VNNI]
+        } else {
+            vec![&KERNELS]
+        };
+        assert!(!KERNELS.dot.vnni);
+        // 0x80ff: low byte 255, high byte -128, the largest split products (`SplitWords`).
+        let (a, b) = extremes(i16::MIN, i16::MAX, 0x80ffu16 as i16, 70_001);
+        // More than two flush rounds of 16,384 vectors of 64 bytes for each of 4 accumulators
+        // (`BiasedBytes`), so that one whole round lies inside every run.
+        let (c, d) = extremes(i8::MIN, i8::MAX, -1, (1 << 23) + (1 << 20));
+        let (e, f) = extremes(0u8, u8::MAX, 128, (1 << 23) + (1 << 20));
+        for table in tables {
+            for start in [0, 1, 7] {
+                macro_rules! check {
+                    ($kernel:ident, $a:expr, $b:expr, $wide:ty) => {{
+                        let (x, y) = (&$a[start..], &$b[start..]);
+                        let want: $wide = x
+                            .iter()
+                            .zip(y)
+                            .map(|(&p, &q)| <$wide>::from(p) * <$wide>::from(q))
+                            .sum();
+                        // SAFETY: `is_available` (and, for the VNNI table, `avx512vnni`) checked
+                        // above.
+                        let got = unsafe { (table.dot.$kernel)(x, y) };
+                        assert_eq!(got, want, "{} vnni={}", stringify!($kernel), table.dot.vnni);
+                    }};
+                }
+                check!(i16, a, b, i128);
+                check!(i8, c, d, i128);
+                check!(u8, e, f, u128);
+            }
+        }
+    }
+}
