@@ -1,23 +1,17 @@
-//! AVX-512 F + BW + DQ: 512-bit integer lanes (`vpsadbw` and `vpmaddwd` on zmm, BW; 64-bit adds
-//! and shifts, F) and eight `f64` lanes (the AVX2 float instructions, twice as wide; FMA on 512-bit
-//! registers is part of F; `vrangepd`, DQ, for the magnitude keys). Every AVX-512 core with BW has
-//! DQ (Skylake-SP on, Zen 4 on). The float half mirrors `avx2.rs` line by line; the algorithms
-//! live in `algo/`, so the AVX2 tests vouch for them on machines without AVX-512.
+//! AVX-512 F + BW: 512-bit integer lanes (`vpsadbw` and `vpmaddwd` on zmm, BW; 64-bit adds and
+//! shifts, F) and eight `f64` lanes (the AVX2 float instructions, twice as wide; FMA on 512-bit
+//! registers is part of F). The float half mirrors `avx2.rs` line by line; the algorithms live in
+//! `algo/`, so the AVX2 tests vouch for them on machines without AVX-512.
 
 use crate::algo::float::FloatVector;
 use crate::algo::int::{SignedHalves, SignedShift, Vector};
 use core::arch::x86_64::*;
 
-/// Whether the running CPU has AVX-512 F, BW and DQ. No run-time check where the build already
-/// enables all three.
+/// Whether the running CPU has AVX-512 F and BW. No run-time check where the build already
+/// enables both.
 pub(crate) fn is_available() -> bool {
-    cfg!(all(
-        target_feature = "avx512f",
-        target_feature = "avx512bw",
-        target_feature = "avx512dq"
-    )) || (std::is_x86_feature_detected!("avx512f")
-        && std::is_x86_feature_detected!("avx512bw")
-        && std::is_x86_feature_detected!("avx512dq"))
+    cfg!(all(target_feature = "avx512f", target_feature = "avx512bw"))
+        || (std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512bw"))
 }
 
 impl Vector for __m512i {
@@ -154,14 +148,14 @@ impl FloatVector for __m512d {
         // SAFETY: see `splat`.
         unsafe { _mm512_fmadd_pd(self, b, c) }
     }
-    /// One `vrangepd` (DQ; imm `0b10_11`: the larger magnitude, sign cleared) where `vpandq` +
-    /// `vpmaxud` take two uops on the two vector ports: the key is the whole `|x|` (a full
-    /// maximum, stronger than the per-half one the contract asks for). A NaN operand is returned
-    /// as it is (sign included), so a NaN key stays at least `0x7ff << 52`.
     #[inline(always)]
     unsafe fn max_key(self, keys: Self) -> Self {
-        // SAFETY: the caller guarantees AVX-512 F and DQ.
-        unsafe { _mm512_range_pd::<0b10_11>(self, keys) }
+        // SAFETY: see `splat`.
+        unsafe {
+            let mask = _mm512_set1_epi64(0x7fff_ffff_ffff_ffff);
+            let key = _mm512_and_si512(_mm512_castpd_si512(self), mask);
+            _mm512_castsi512_pd(_mm512_max_epu32(key, _mm512_castpd_si512(keys)))
+        }
     }
     #[inline(always)]
     unsafe fn mul_flushing(self, scale: Self, tiny: Self) -> Self {
@@ -189,9 +183,4 @@ impl SignedShift for __m512i {
     }
 }
 
-crate::arch::kernel_table!(
-    crate::Isa::Avx512,
-    __m512i,
-    __m512d,
-    "avx512f,avx512bw,avx512dq"
-);
+crate::arch::kernel_table!(crate::Isa::Avx512, __m512i, __m512d, "avx512f,avx512bw");
