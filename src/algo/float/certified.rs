@@ -53,8 +53,15 @@ use crate::exact_sum::ExactSum;
 
 /// Binades by which [`certified`] scales blocks whose `σ` would overflow: `2^-SCALE_BINADES · x`
 /// is exact for every `|x| >= 2^(SCALE_BINADES − 1022)`, and such a block's error bound
-/// (at least 2^942) dwarfs what the smaller elements lose to subnormal rounding (2^-1011 each).
+/// (at least 2^942) dwarfs what the smaller elements lose to subnormal rounding or to being
+/// flushed to zero ([`FloatVector::mul_flushing`]: below 2^-958 each, 2^-946 for a block).
 const SCALE_BINADES: i64 = 64;
+
+/// `2^SCALE_BINADES`: undoes the scaling.
+#[inline(always)]
+fn scale_up() -> f64 {
+    f64::from_bits(((1023 + SCALE_BINADES) as u64) << 52)
+}
 
 /// Adds `data` to `acc` up to an error of at most `*slack` more, added to `slack` (see the module
 /// docs, "Exact, first pass").
@@ -160,9 +167,8 @@ unsafe fn fast_two_sum_step<V: FloatVector, E: Element, const SCALED: bool>(
     unsafe {
         let x = E::load::<V>(src);
         let x = if SCALED {
-            x.mul(V::splat(f64::from_bits(
-                ((1023 - SCALE_BINADES) as u64) << 52,
-            )))
+            let scale = V::splat(f64::from_bits(((1023 - SCALE_BINADES) as u64) << 52));
+            x.mul_flushing(scale, V::splat(f64::MIN_POSITIVE * scale_up()))
         } else {
             x
         };
@@ -232,7 +238,7 @@ unsafe fn offset_sums<V: FloatVector, E: Element, const SCALED: bool>(
         let lanes = fold_tree(errs).lanes();
         let residual = lanes[..V::LANES].iter().fold(0.0, |s, &x| s + x);
         if SCALED {
-            residual * f64::from_bits(((1023 + SCALE_BINADES) as u64) << 52)
+            residual * scale_up()
         } else {
             residual
         }

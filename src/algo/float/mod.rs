@@ -109,6 +109,20 @@ pub(crate) trait FloatVector: Copy {
     /// # Safety
     /// The CPU must support this ISA.
     unsafe fn max_key(self, keys: Self) -> Self;
+    // exactf (issue 13): the scaled blocks of the certified pass.
+    /// Lane-wise `self · scale` for a power of two `scale < 1`, except that lanes with
+    /// `|self| < tiny` (whose product would be subnormal) may give 0 instead: Intel cores take a
+    /// microcode assist (~100 cycles) for every instruction with a subnormal result, and the
+    /// x86 vector paths mask those lanes out. The default multiplies plainly.
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    #[inline(always)]
+    unsafe fn mul_flushing(self, scale: Self, tiny: Self) -> Self {
+        let _ = tiny;
+        // SAFETY: the caller vouches for the ISA.
+        unsafe { self.mul(scale) }
+    }
     /// Wrapping add of the bit patterns of `self` and `other`, as 64-bit integer lanes.
     ///
     /// # Safety

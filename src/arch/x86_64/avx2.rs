@@ -158,6 +158,15 @@ impl FloatVector for __m256d {
         }
     }
     #[inline(always)]
+    unsafe fn mul_flushing(self, scale: Self, tiny: Self) -> Self {
+        // SAFETY: see `splat`. The tiny lanes are zeroed before the multiplication.
+        unsafe {
+            let abs = _mm256_andnot_pd(_mm256_set1_pd(-0.0), self);
+            let keep = _mm256_cmp_pd::<_CMP_GE_OQ>(abs, tiny);
+            _mm256_mul_pd(_mm256_and_pd(self, keep), scale)
+        }
+    }
+    #[inline(always)]
     unsafe fn add_bits(self, other: Self) -> Self {
         // SAFETY: see `splat`.
         unsafe {

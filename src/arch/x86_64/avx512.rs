@@ -159,6 +159,14 @@ impl FloatVector for __m512d {
         }
     }
     #[inline(always)]
+    unsafe fn mul_flushing(self, scale: Self, tiny: Self) -> Self {
+        // SAFETY: see `splat`. Masked-out lanes are not computed, so they take no assist.
+        unsafe {
+            let keep = _mm512_cmp_pd_mask::<_CMP_GE_OQ>(_mm512_abs_pd(self), tiny);
+            _mm512_maskz_mul_pd(keep, self, scale)
+        }
+    }
+    #[inline(always)]
     unsafe fn add_bits(self, other: Self) -> Self {
         // SAFETY: see `splat`.
         unsafe {
