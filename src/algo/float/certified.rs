@@ -54,7 +54,7 @@ use crate::exact_sum::ExactSum;
 /// Binades by which [`certified`] scales blocks whose `σ` would overflow: `2^-SCALE_BINADES · x`
 /// is exact for every `|x| >= 2^(SCALE_BINADES − 1022)`, and such a block's error bound
 /// (at least 2^942) dwarfs what the smaller elements lose to subnormal rounding (2^-1011 each).
-const SCALE_BINADES: i64 = 64;
+pub(super) const SCALE_BINADES: i64 = 64;
 
 /// Adds `data` to `acc` up to an error of at most `*slack` more, added to `slack` (see the module
 /// docs, "Exact, first pass").
@@ -133,7 +133,7 @@ unsafe fn certified_block<V: FloatVector, E: Element>(
 /// that, `2^-30 · ulp`, which also covers the subnormal rounding of scaled blocks (see
 /// [`SCALE_BINADES`]). Below 2^-1074 the bound is 2^-1074: error sums that small are exact anyway.
 #[inline(always)]
-fn residual_bound(unit: u32) -> f64 {
+pub(super) fn residual_bound(unit: u32) -> f64 {
     // ulp = 2^(unit − 1074), so the bound is 2^(unit − 1104).
     let exponent = unit as i32 - 1104;
     if exponent >= -1022 {
