@@ -90,7 +90,8 @@ fn check_floats(view: &ArrayViewD<'_, f64>, axis: usize) {
                 assert_eq!(canon(got), canon(coresum::sum(&terms)));
             } else if exact.is_finite() && terms.iter().all(|x| x.is_finite()) {
                 let bound = rounded_bound(mode, exact, &terms);
-                assert!((got - exact).abs() <= bound, "{mode:?} {got} {exact} {bound}");
+                // Fast may overflow in between where Σ|x| does (an infinity or NaN, documented).
+                assert!(bound.is_infinite() || (got - exact).abs() <= bound, "{mode:?} {got} {exact} {bound}");
             } else if exact.is_nan() {
                 assert!(got.is_nan(), "{mode:?}");
             }
@@ -100,13 +101,16 @@ fn check_floats(view: &ArrayViewD<'_, f64>, axis: usize) {
 
 /// The views of `m` whose column sums take the column kernels, along the axis to sum.
 fn column_views(m: &Array2<f64>) -> Vec<(ArrayView2<'_, f64>, usize)> {
-    vec![
+    let mut views = vec![
         (m.view(), 0),
         (m.slice(s![..;-1, ..]), 0),
         (m.slice(s![.., ..;-1]), 0),
-        (m.slice(s![1.., 3..]), 0),
         (m.t(), 1),
-    ]
+    ];
+    if m.nrows() > 1 && m.ncols() > 3 {
+        views.push((m.slice(s![1.., 3..]), 0));
+    }
+    views
 }
 
 proptest! {
