@@ -42,10 +42,18 @@ pub(crate) struct Matrix<'a, T> {
 unsafe impl<T: Sync> Sync for Matrix<'_, T> {}
 
 impl<'a, T> Matrix<'a, T> {
+    /// The matrix at `first` (only `ndarray::sum_axis` builds one today).
+    ///
     /// # Safety
     /// Element `c` of row `r` (at `first + r · stride + c`) must be valid for reads for `'a`, for
     /// every `r < rows` and `c < cols`, all inside one allocation.
-    pub(crate) unsafe fn from_raw(first: *const T, stride: isize, rows: usize, cols: usize) -> Self {
+    #[cfg_attr(not(feature = "ndarray"), allow(dead_code))]
+    pub(crate) unsafe fn from_raw(
+        first: *const T,
+        stride: isize,
+        rows: usize,
+        cols: usize,
+    ) -> Self {
         Matrix {
             first,
             stride,
@@ -203,7 +211,10 @@ columns_int! { usize => u16 as u16; isize => i16 as i16; }
 /// The accumulators of a block of float columns over a band.
 pub enum FloatBand {
     /// Exact and Compensated: the certified pass, an exact accumulator and its slack per column.
-    Certified { sums: Vec<ExactSum>, slack: Vec<f64> },
+    Certified {
+        sums: Vec<ExactSum>,
+        slack: Vec<f64>,
+    },
     /// Fast: a plain sum per column, and whether any row was added.
     Fast { sums: Vec<f64>, nonempty: bool },
 }

@@ -3,10 +3,10 @@
 //!
 //! Views whose elements fill one contiguous stretch of memory (C or Fortran order, any permutation)
 //! are summed as a slice. Others are summed lane by lane along their most contiguous axis, a
-//! block at a time (see `gather.rs`). Along an axis whose lanes are far apart in memory (the
-//! column sums of a C-order matrix), memory is still read along its contiguous axis: a band of
-//! rows at a time is transposed into a buffer, and each output's partial sum (an exact
-//! accumulator for floats) takes its stretch of the band.
+//! block at a time (see `gather.rs`). Along an axis whose lanes lie side by side in memory (the
+//! column sums of a C-order matrix), memory is still read along its contiguous axis: the column
+//! kernels add tiles of whole row segments into one accumulator per column (`columns.rs`); lanes
+//! side by side but not adjacent (a stepped view) are transposed a band at a time into a buffer.
 //!
 //! ```
 //! use ndarray::{Axis, array};
@@ -154,13 +154,17 @@ fn column_sums<T: Summable, D: RemoveAxis>(
     let mut out = Array::from_elem(rest.raw_dim(), crate::sum_with::<T>(&[], mode));
     for (lane, mut sums) in rest.lanes(inner).into_iter().zip(out.lanes_mut(inner)) {
         // The lowest-addressed column: the first, or the last where `columns` runs backwards.
-        let first = lane.as_ptr().wrapping_offset(if step < 0 { 1 - cols as isize } else { 0 });
+        let first = lane
+            .as_ptr()
+            .wrapping_offset(if step < 0 { 1 - cols as isize } else { 0 });
         // SAFETY: row `r` of this matrix is element `r` along `axis` of the lane's `cols`
         // consecutive elements along `columns`, all elements of `view`.
         let matrix = unsafe { Matrix::from_raw(first, stride, rows, cols) };
         let lane_sums = crate::columns::column_sums(&matrix, mode);
         if step < 0 {
-            sums.iter_mut().zip(lane_sums.into_iter().rev()).for_each(|(s, x)| *s = x);
+            sums.iter_mut()
+                .zip(lane_sums.into_iter().rev())
+                .for_each(|(s, x)| *s = x);
         } else {
             sums.iter_mut().zip(lane_sums).for_each(|(s, x)| *s = x);
         }

@@ -91,7 +91,10 @@ fn check_floats(view: &ArrayViewD<'_, f64>, axis: usize) {
             } else if exact.is_finite() && terms.iter().all(|x| x.is_finite()) {
                 let bound = rounded_bound(mode, exact, &terms);
                 // Fast may overflow in between where Σ|x| does (an infinity or NaN, documented).
-                assert!(bound.is_infinite() || (got - exact).abs() <= bound, "{mode:?} {got} {exact} {bound}");
+                assert!(
+                    bound.is_infinite() || (got - exact).abs() <= bound,
+                    "{mode:?} {got} {exact} {bound}"
+                );
             } else if exact.is_nan() {
                 assert!(got.is_nan(), "{mode:?}");
             }
@@ -181,14 +184,44 @@ where
 #[test]
 fn integer_columns_are_exact() {
     let extreme = |i: usize| (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    check_integers(|i| if i % 3 == 0 { i64::MIN } else { extreme(i) as i64 });
+    check_integers(|i| {
+        if i % 3 == 0 {
+            i64::MIN
+        } else {
+            extreme(i) as i64
+        }
+    });
     check_integers(|i| if i % 3 == 0 { u64::MAX } else { extreme(i) });
-    check_integers(|i| if i % 2 == 0 { i32::MIN } else { extreme(i) as i32 });
+    check_integers(|i| {
+        if i % 2 == 0 {
+            i32::MIN
+        } else {
+            extreme(i) as i32
+        }
+    });
     check_integers(|i| extreme(i) as u32);
-    check_integers(|i| if i % 2 == 0 { i16::MIN } else { extreme(i) as i16 });
+    check_integers(|i| {
+        if i % 2 == 0 {
+            i16::MIN
+        } else {
+            extreme(i) as i16
+        }
+    });
     check_integers(|i| extreme(i) as u16);
-    check_integers(|i| if i % 2 == 0 { i8::MIN } else { extreme(i) as i8 });
-    check_integers(|i| if i % 5 == 0 { u8::MAX } else { extreme(i) as u8 });
+    check_integers(|i| {
+        if i % 2 == 0 {
+            i8::MIN
+        } else {
+            extreme(i) as i8
+        }
+    });
+    check_integers(|i| {
+        if i % 5 == 0 {
+            u8::MAX
+        } else {
+            extreme(i) as u8
+        }
+    });
 }
 
 #[test]

@@ -63,7 +63,9 @@ impl<T> Tile<T> {
         debug_assert!(r < self.rows);
         // SAFETY: row `r` is `cols` valid elements `r · stride` elements after `first`, inside
         // one allocation (so the offset fits an `isize`), as the caller vouches.
-        unsafe { core::slice::from_raw_parts(self.first.offset(r as isize * self.stride), self.cols) }
+        unsafe {
+            core::slice::from_raw_parts(self.first.offset(r as isize * self.stride), self.cols)
+        }
     }
 }
 
@@ -156,7 +158,7 @@ mod tests {
                 0 => i64::MAX,
                 1 => i64::MIN,
                 2 => -(i as i64),
-                _ => (i as i64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+                _ => (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) as i64,
             })
             .collect();
         for isa in Isa::available() {
@@ -173,7 +175,11 @@ mod tests {
                 // SAFETY: the tile lies inside `values`; the table's ISA is available.
                 unsafe { (kernels.columns.i64)(tile, &mut got) };
                 let want: Vec<i128> = (0..cols)
-                    .map(|j| 7 + (0..rows).map(|r| i128::from(values[r * cols + j])).sum::<i128>())
+                    .map(|j| {
+                        7 + (0..rows)
+                            .map(|r| i128::from(values[r * cols + j]))
+                            .sum::<i128>()
+                    })
                     .collect();
                 assert_eq!(got, want, "{isa} {stride}");
                 let narrow: Vec<i8> = values.iter().map(|&x| x as i8).collect();
@@ -187,9 +193,66 @@ mod tests {
                 // SAFETY: as above.
                 unsafe { (kernels.columns.i8)(tile, &mut got) };
                 let want: Vec<i128> = (0..cols)
-                    .map(|j| (0..rows).map(|r| i128::from(narrow[r * cols + j])).sum::<i128>())
+                    .map(|j| {
+                        (0..rows)
+                            .map(|r| i128::from(narrow[r * cols + j]))
+                            .sum::<i128>()
+                    })
                     .collect();
                 assert_eq!(got, want, "{isa} i8 {stride}");
+            }
+        }
+    }
+
+    #[test]
+    fn certified_float_tiles_decide_or_defer_never_misround() {
+        let (rows, cols) = if cfg!(miri) { (6, 9) } else { (TILE_ROWS, 45) };
+        let values: Vec<f64> = (0..rows * cols)
+            .map(|i| match (i % cols) % 9 {
+                0 => (i as f64) * 0.37 - 50.0,
+                1 => {
+                    if i / cols % 2 == 0 {
+                        1e300
+                    } else {
+                        -1e300
+                    }
+                }
+                2 => 1.7e308 * if i % 2 == 0 { 1.0 } else { -0.5 },
+                3 => f64::from_bits(i as u64 + 1),
+                4 => -0.0,
+                5 => {
+                    if i / cols == 1 {
+                        f64::INFINITY
+                    } else {
+                        1.0
+                    }
+                }
+                6 => [1.0, 1.1102230246251565e-16, -2.220446049250313e-16][i / cols % 3],
+                _ => (i as f64).sqrt() * 1e-200,
+            })
+            .collect();
+        for isa in Isa::available() {
+            let kernels = Kernels::get(isa).unwrap();
+            let tile = Tile {
+                first: values.as_ptr(),
+                stride: cols as isize,
+                rows,
+                cols,
+            };
+            let mut acc = vec![crate::ExactSum::new(); cols];
+            let mut slack = vec![0.0; cols];
+            // SAFETY: the tile is `values`; the table's ISA is available.
+            unsafe { (kernels.columns.f64_certified)(tile, &mut acc, &mut slack) };
+            for j in 0..cols {
+                let mut exact = crate::ExactSum::new();
+                (0..rows).for_each(|r| exact.add(values[r * cols + j]));
+                let exact = exact.finish();
+                let got = acc[j].finish_within(2.0 * slack[j]);
+                let same = |x: f64| x.to_bits() == exact.to_bits() || x.is_nan() && exact.is_nan();
+                assert!(got.is_none_or(same), "{isa} column {j}: {got:?} {exact}");
+                if j % 9 == 0 {
+                    assert!(got.is_some(), "{isa} column {j} left undecided");
+                }
             }
         }
     }

@@ -97,7 +97,12 @@ pub(crate) unsafe fn certified_columns<E: Element>(
             }
             continue;
         }
-        let unit = unit_of(sigma[j]) + if scale[j] == 1.0 { 0 } else { SCALE_BINADES as u32 };
+        let unit = unit_of(sigma[j])
+            + if scale[j] == 1.0 {
+                0
+            } else {
+                SCALE_BINADES as u32
+            };
         acc[j].note_nonzero_terms();
         acc[j].add_scaled(sums[j].to_bits() as i64 - sigma[j].to_bits() as i64, unit);
         let residual = errs[j] / scale[j];
