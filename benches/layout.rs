@@ -7,7 +7,8 @@
 //! - `masked/<type>`: `sum` vs `sum_masked` with every element valid and with a random half valid
 //!   (64 MiB), and `nansum` of data without NaNs;
 //! - `axis`: `sum` of a C-order `f64` matrix vs `ndarray::sum_axis` along axis 0 (column sums)
-//!   and axis 1 (row sums); 8192 × 8192 (512 MiB) unless `CORESUM_BENCH_MATRIX` gives the side.
+//!   and axis 1 (row sums), and the same for `i64`; 8192 × 8192 (512 MiB) unless
+//!   `CORESUM_BENCH_MATRIX` gives the side.
 //!
 //! `cargo bench --bench layout --features ndarray`
 
@@ -92,6 +93,16 @@ fn axis(c: &mut Criterion) {
     });
     for k in [0, 1] {
         g.bench_function(format!("sum_axis{k}"), |b| {
+            b.iter(|| coresum::ndarray::sum_axis(black_box(&m), Axis(k)))
+        });
+    }
+    drop(m);
+    let m = Array2::from_shape_fn((side, side), |(i, j)| (i * 31 + j) as i64 - 1000);
+    g.bench_function("sum_i64", |b| {
+        b.iter(|| coresum::sum(black_box(m.as_slice().unwrap())))
+    });
+    for k in [0, 1] {
+        g.bench_function(format!("sum_axis{k}_i64"), |b| {
             b.iter(|| coresum::ndarray::sum_axis(black_box(&m), Axis(k)))
         });
     }

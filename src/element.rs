@@ -45,7 +45,15 @@ pub enum Mode {
 /// The trait is sealed: its kernels are written per type, and how its chunks are summed, merged
 /// and finished is crate-private (`reduce.rs`).
 pub trait Summable:
-    ElementSum + Encode + crate::extreme::ElementExtreme + Element + Copy + Send + Sync + 'static
+    ElementSum
+    + Encode
+    + crate::extreme::ElementExtreme
+    + crate::columns::Columns
+    + Element
+    + Copy
+    + Send
+    + Sync
+    + 'static
 {
     /// The result type (see the table above).
     type Output: Copy + Debug + PartialEq + Send + Sync + 'static;

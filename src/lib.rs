@@ -41,6 +41,8 @@ pub mod rayon;
 mod accumulator;
 mod algo;
 mod arch;
+// column sums of row-major data (issue 12, "columns").
+mod columns;
 // dot, stats (issue 11).
 mod dot;
 mod element;

@@ -3,10 +3,10 @@
 //!
 //! Views whose elements fill one contiguous stretch of memory (C or Fortran order, any permutation)
 //! are summed as a slice. Others are summed lane by lane along their most contiguous axis, a
-//! block at a time (see `gather.rs`). Along an axis whose lanes are far apart in memory (the
-//! column sums of a C-order matrix), memory is still read along its contiguous axis: a band of
-//! rows at a time is transposed into a buffer, and each output's partial sum (an exact
-//! accumulator for floats) takes its stretch of the band.
+//! block at a time (see `gather.rs`). Along an axis whose lanes lie side by side in memory (the
+//! column sums of a C-order matrix), memory is still read along its contiguous axis: the column
+//! kernels add tiles of whole row segments into one accumulator per column (`columns.rs`); lanes
+//! side by side but not adjacent (a stepped view) are transposed a band at a time into a buffer.
 //!
 //! ```
 //! use ndarray::{Axis, array};
@@ -18,6 +18,7 @@
 //! ```
 
 use crate::arch::Kernels;
+use crate::columns::Matrix;
 use crate::element::{Mode, Summable};
 use crate::gather::{self, BLOCK, Source, parallel_map, sum_source};
 use crate::reduce::{Reduction, Sum};
@@ -86,6 +87,9 @@ pub fn sum_axis_with<'a, T: Summable, D: RemoveAxis>(
     if len == 0 {
         return Array::from_elem(shape, crate::sum_with::<T>(&[], mode));
     }
+    if let Some(columns) = unit_stride_axis(&view, axis) {
+        return column_sums(&view, axis, columns, mode);
+    }
     let stride = view.stride_of(axis);
     let lanes: Vec<Strided<'a, T>> = view
         .index_axis(axis, 0)
@@ -107,6 +111,7 @@ pub fn sum_axis_with<'a, T: Summable, D: RemoveAxis>(
                 .collect::<Vec<_>>()
         })
     } else {
+        // Lanes side by side, but not one element apart (a stepped view): transposed bands.
         parallel_map(lanes.len().div_ceil(BAND_OUTPUTS), span, |task| {
             let range = task * BAND_OUTPUTS..((task + 1) * BAND_OUTPUTS).min(lanes.len());
             sum_across(&lanes[range], mode)
@@ -118,6 +123,53 @@ pub fn sum_axis_with<'a, T: Summable, D: RemoveAxis>(
         // One sum per element of the shape, in its logical order: always the right length.
         Err(error) => unreachable!("coresum::ndarray::sum_axis: {error}"),
     }
+}
+
+/// The axis other than `axis` whose elements are adjacent in memory (stride ±1, longer than 1),
+/// if `axis` is not itself the most contiguous: then the lanes along `axis` are the columns of
+/// row-major matrices, one per index of the remaining axes.
+fn unit_stride_axis<T, D: Dimension>(view: &ArrayView<'_, T, D>, axis: Axis) -> Option<Axis> {
+    if most_contiguous_axis(view) == axis.index() {
+        return None;
+    }
+    (0..view.ndim())
+        .map(Axis)
+        .find(|&k| k != axis && view.len_of(k) > 1 && view.stride_of(k).unsigned_abs() == 1)
+}
+
+/// The sums along `axis` (longer than 0) where `columns` has stride ±1: for each index of the
+/// other axes, the matrix of rows along `axis` and columns along `columns`, summed by the column
+/// kernels (`columns.rs`), which read memory along the rows.
+fn column_sums<T: Summable, D: RemoveAxis>(
+    view: &ArrayView<'_, T, D>,
+    axis: Axis,
+    columns: Axis,
+    mode: Mode,
+) -> Array<T::Output, D::Smaller> {
+    let (rows, stride) = (view.len_of(axis), view.stride_of(axis));
+    let (cols, step) = (view.len_of(columns), view.stride_of(columns));
+    // `columns` among the remaining axes.
+    let inner = Axis(columns.index() - usize::from(columns.index() > axis.index()));
+    let rest = view.index_axis(axis, 0);
+    let mut out = Array::from_elem(rest.raw_dim(), crate::sum_with::<T>(&[], mode));
+    for (lane, mut sums) in rest.lanes(inner).into_iter().zip(out.lanes_mut(inner)) {
+        // The lowest-addressed column: the first, or the last where `columns` runs backwards.
+        let first = lane
+            .as_ptr()
+            .wrapping_offset(if step < 0 { 1 - cols as isize } else { 0 });
+        // SAFETY: row `r` of this matrix is element `r` along `axis` of the lane's `cols`
+        // consecutive elements along `columns`, all elements of `view`.
+        let matrix = unsafe { Matrix::from_raw(first, stride, rows, cols) };
+        let lane_sums = crate::columns::column_sums(&matrix, mode);
+        if step < 0 {
+            sums.iter_mut()
+                .zip(lane_sums.into_iter().rev())
+                .for_each(|(s, x)| *s = x);
+        } else {
+            sums.iter_mut().zip(lane_sums).for_each(|(s, x)| *s = x);
+        }
+    }
+    out
 }
 
 /// The exact sums of `lanes`, lanes that lie side by side in memory (element `k` of each lane is

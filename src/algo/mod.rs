@@ -7,6 +7,8 @@
 //! the proof that the CPU supports the instructions the vector type uses. A new reduction starts
 //! here, as one more generic function (docs/DESIGN.md, "Adding a reduction").
 
+// column sums of a tile (issue 12).
+pub(crate) mod columns;
 // dot (issue 11).
 pub(crate) mod dot;
 pub(crate) mod extreme;

@@ -24,6 +24,7 @@ pub(crate) mod x86_64;
 #[cfg(coresum_neon)]
 pub(crate) mod aarch64;
 
+use crate::algo::columns::Tile;
 use crate::exact_sum::ExactSum;
 use crate::isa::Isa;
 use std::sync::OnceLock;
@@ -92,6 +93,31 @@ pub struct Kernels {
     pub(crate) extremes: Extremes,
     // dot (issue 11).
     pub(crate) dot: DotKernels,
+    // column sums (issue 12, "columns").
+    pub(crate) columns: ColumnKernels,
+}
+
+// column sums (issue 12, "columns"): `algo::columns`, `algo::float::columns`, driven by
+// `crate::columns`.
+
+/// The column-sum kernels of one ISA: each adds the column sums of a `Tile` (row segments read
+/// in memory order) to one accumulator per column.
+#[derive(Debug)]
+pub(crate) struct ColumnKernels {
+    pub(crate) u8: unsafe fn(Tile<u8>, &mut [i128]),
+    pub(crate) i8: unsafe fn(Tile<i8>, &mut [i128]),
+    pub(crate) u16: unsafe fn(Tile<u16>, &mut [i128]),
+    pub(crate) i16: unsafe fn(Tile<i16>, &mut [i128]),
+    pub(crate) u32: unsafe fn(Tile<u32>, &mut [i128]),
+    pub(crate) i32: unsafe fn(Tile<i32>, &mut [i128]),
+    pub(crate) u64: unsafe fn(Tile<u64>, &mut [i128]),
+    pub(crate) i64: unsafe fn(Tile<i64>, &mut [i128]),
+    /// Plain IEEE additions per column ([`crate::Mode::Fast`]).
+    pub(crate) f64_fast: unsafe fn(Tile<f64>, &mut [f64]),
+    pub(crate) f32_fast: unsafe fn(Tile<f32>, &mut [f64]),
+    /// The certified pass per column: exact accumulators and their slack.
+    pub(crate) f64_certified: unsafe fn(Tile<f64>, &mut [ExactSum], &mut [f64]),
+    pub(crate) f32_certified: unsafe fn(Tile<f32>, &mut [ExactSum], &mut [f64]),
 }
 
 /// The dot-product kernels of one ISA (`algo::dot`); each reads `min(a.len(), b.len())` pairs.
@@ -169,6 +195,10 @@ macro_rules! kernel_table {
             u64: min_u64, max_u64, position_u64; i64: min_i64, max_i64, position_i64;
             f32: min_f32, max_f32, position_f32; f64: min_f64, max_f64, position_f64);
         $crate::arch::kernel_table!(@dot [$(#[target_feature(enable = $features)])?] $int, $float);
+        // column sums (issue 12, "columns")
+        $crate::arch::kernel_table!(@columns [$(#[target_feature(enable = $features)])?];
+            u8: columns_u8, i8: columns_i8, u16: columns_u16, i16: columns_i16,
+            u32: columns_u32, i32: columns_i32, u64: columns_u64, i64: columns_i64);
 
         /// This module's table as a value, for variants of it (`kernel_table!(@dot_vnni)`).
         const TABLE: $crate::arch::Kernels = $crate::arch::Kernels {
@@ -205,6 +235,41 @@ macro_rules! kernel_table {
                 vnni: false,
             },
             extremes: EXTREMES,
+            columns: COLUMNS,
+        };
+    };
+    // column sums (issue 12, "columns")
+    (@columns $attrs:tt; $($t:ident: $name:ident),*) => {
+        $(
+            $crate::arch::kernel_table!(@fn $attrs
+                #[doc = concat!("Adds the column sums of a tile of `", stringify!($t), "` to `out`.")]
+                $name(tile: $crate::algo::columns::Tile<$t>, out: &mut [i128])
+                    = $crate::algo::columns::int_columns::<$t>(tile, out));
+        )*
+        $crate::arch::kernel_table!(@fn $attrs
+            #[doc = "Adds the column sums of a tile of `f64` to `sums` in IEEE additions."]
+            columns_f64_fast(tile: $crate::algo::columns::Tile<f64>, sums: &mut [f64])
+                = $crate::algo::float::fast_columns::<f64>(tile, sums));
+        $crate::arch::kernel_table!(@fn $attrs
+            #[doc = "Adds the column sums of a tile of `f32` to `sums` in IEEE additions."]
+            columns_f32_fast(tile: $crate::algo::columns::Tile<f32>, sums: &mut [f64])
+                = $crate::algo::float::fast_columns::<f32>(tile, sums));
+        $crate::arch::kernel_table!(@fn $attrs
+            #[doc = "The certified pass of each column of a tile of `f64`."]
+            columns_f64_certified(tile: $crate::algo::columns::Tile<f64>,
+                acc: &mut [$crate::exact_sum::ExactSum], slack: &mut [f64])
+                = $crate::algo::float::certified_columns::<f64>(tile, acc, slack));
+        $crate::arch::kernel_table!(@fn $attrs
+            #[doc = "The certified pass of each column of a tile of `f32`."]
+            columns_f32_certified(tile: $crate::algo::columns::Tile<f32>,
+                acc: &mut [$crate::exact_sum::ExactSum], slack: &mut [f64])
+                = $crate::algo::float::certified_columns::<f32>(tile, acc, slack));
+        const COLUMNS: $crate::arch::ColumnKernels = $crate::arch::ColumnKernels {
+            $($t: $name,)*
+            f64_fast: columns_f64_fast,
+            f32_fast: columns_f32_fast,
+            f64_certified: columns_f64_certified,
+            f32_certified: columns_f32_certified,
         };
         pub(crate) static KERNELS: $crate::arch::Kernels = TABLE;
     };

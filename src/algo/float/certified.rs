@@ -55,7 +55,7 @@ use crate::exact_sum::ExactSum;
 /// is exact for every `|x| >= 2^(SCALE_BINADES − 1022)`, and such a block's error bound
 /// (at least 2^942) dwarfs what the smaller elements lose to subnormal rounding or to being
 /// flushed to zero ([`FloatVector::mul_flushing`]: below 2^-958 each, 2^-946 for a block).
-const SCALE_BINADES: i64 = 64;
+pub(super) const SCALE_BINADES: i64 = 64;
 
 /// `2^SCALE_BINADES`: undoes the scaling.
 #[inline(always)]
@@ -140,7 +140,7 @@ unsafe fn certified_block<V: FloatVector, E: Element>(
 /// that, `2^-30 · ulp`, which also covers the subnormal rounding of scaled blocks (see
 /// [`SCALE_BINADES`]). Below 2^-1074 the bound is 2^-1074: error sums that small are exact anyway.
 #[inline(always)]
-fn residual_bound(unit: u32) -> f64 {
+pub(super) fn residual_bound(unit: u32) -> f64 {
     // ulp = 2^(unit − 1074), so the bound is 2^(unit − 1104).
     let exponent = unit as i32 - 1104;
     if exponent >= -1022 {

@@ -28,6 +28,10 @@ mod error_free;
 pub(crate) use certified::certified;
 pub(crate) use error_free::error_free;
 
+// column sums (issue 12, "columns"): the passes with lanes = columns of a tile.
+mod columns;
+pub(crate) use columns::{certified_columns, fast_columns};
+
 /// A SIMD register of `f64` lanes.
 ///
 /// Every method is `unsafe` because it may execute instructions of one ISA: the caller must have

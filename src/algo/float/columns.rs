@@ -1,0 +1,175 @@
+//! Column sums of a tile of floats (see `algo/columns.rs` for tiles): the fast pass and a
+//! vertical form of the certified pass, lanes = columns, per-column state in L1 arrays.
+//!
+//! # Certified, per column
+//!
+//! The certified pass of `certified.rs`, with each column of the tile as one lane:
+//!
+//! ```text
+//! key[j] = max over the tile's rows of the magnitude bits of x_rj      (pass 1, reads memory)
+//! σ_j = 1.5 · 2^B_j,  B_j = M_j + 10  where 2^M_j bounds column j     (per column)
+//! s[j] = σ_j; for each row: t = s[j] + x; e[j] += x − (t − s[j]); s[j] = t   (pass 2, from L2)
+//! acc_j += bits(s[j]) − bits(σ_j) ulps exactly, + e[j]; slack_j += 2^-30 · ulp_j
+//! ```
+//!
+//! A column takes at most `TILE_ROWS = 2^8` terms below `2^M` per tile, so its running sum drifts
+//! by less than `2^(B−2)` (plus roundings of at most `2^8 · 2^(B−53)`) and stays inside
+//! `(2^B, 2^(B+1))`: FastTwoSum is exact there, and `s − σ` is an exact multiple of
+//! `ulp = 2^(B−52)` read off the bit patterns. The `2^8` errors of at most `ulp / 2`, summed in
+//! order, miss at most `γ(2^8) · 2^7 · ulp < 2^-37 · ulp`, inside the slice pass's
+//! `residual_bound` of `2^-30 · ulp`. Columns with magnitudes from 2^1014 on are scaled by 2^-64
+//! (as in `certified.rs`); columns of only zeros, or with a NaN or an infinity, go to their
+//! accumulator element by element, which applies the IEEE rules. The caller finishes each
+//! column as a slice sum is finished: certified, or retried with the error-free pass.
+
+use super::certified::{SCALE_BINADES, residual_bound};
+use super::{Element, sigma_at, sigma_exponent};
+use crate::algo::columns::{MAX_TILE_COLS, TILE_ROWS, Tile};
+use crate::exact_sum::ExactSum;
+
+/// The magnitude bits of `x`: their maximum over a column holds its largest exponent, is 0 when
+/// the column is only zeros, and is at least `0x7ff << 52` when it holds a NaN or an infinity.
+#[inline(always)]
+fn magnitude(x: f64) -> u64 {
+    x.to_bits() & !(1 << 63)
+}
+
+/// Whether a column with largest magnitude bits `key` goes to its accumulator element by element.
+#[inline(always)]
+fn special(key: u64) -> bool {
+    key == 0 || key >> 52 >= 0x7ff
+}
+
+/// Adds each column of `tile` to `acc[j]` up to an error it adds to `slack[j]` (see the module
+/// docs).
+///
+/// # Safety
+/// The tile must describe elements valid for reads, with at most [`TILE_ROWS`] rows and
+/// [`MAX_TILE_COLS`] columns, `acc` and `slack` one per column; the CPU must support the ISA of
+/// the kernel this is inlined into.
+#[inline(always)]
+pub(crate) unsafe fn certified_columns<E: Element>(
+    tile: Tile<E>,
+    acc: &mut [ExactSum],
+    slack: &mut [f64],
+) {
+    const { assert!(TILE_ROWS <= 1 << 8) };
+    let cols = tile.cols;
+    debug_assert!(tile.rows <= TILE_ROWS && cols <= MAX_TILE_COLS);
+    debug_assert!(acc.len() == cols && slack.len() == cols);
+    let mut keys = [0u64; MAX_TILE_COLS];
+    let keys = &mut keys[..cols];
+    for r in 0..tile.rows {
+        // SAFETY: `r < rows`; the caller vouches for the tile (and for the rows below).
+        let row = unsafe { tile.row(r) };
+        for (key, &x) in keys.iter_mut().zip(row) {
+            *key = (*key).max(magnitude(x.widen()));
+        }
+    }
+    // σ (and the scale) per column; special columns get a harmless σ and are skipped below.
+    let mut sigma = [1.5f64; MAX_TILE_COLS];
+    let mut scale = [1.0f64; MAX_TILE_COLS];
+    let (sigma, scale) = (&mut sigma[..cols], &mut scale[..cols]);
+    let mut scaled = false;
+    for ((&key, s), m) in keys.iter().zip(sigma.iter_mut()).zip(scale.iter_mut()) {
+        if !special(key) {
+            (*s, *m) = sigma_and_scale(key);
+            scaled |= *m != 1.0;
+        }
+    }
+    let mut sums = [0f64; MAX_TILE_COLS];
+    let mut errs = [0f64; MAX_TILE_COLS];
+    let (sums, errs) = (&mut sums[..cols], &mut errs[..cols]);
+    sums.copy_from_slice(sigma);
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        if scaled {
+            offset_rows::<E, true>(tile, scale, sums, errs);
+        } else {
+            offset_rows::<E, false>(tile, scale, sums, errs);
+        }
+    }
+    for j in 0..cols {
+        if special(keys[j]) {
+            for r in 0..tile.rows {
+                // SAFETY: `r < rows`, `j < cols`; the caller vouches for the tile.
+                acc[j].add(unsafe { tile.row(r).get_unchecked(j) }.widen());
+            }
+            continue;
+        }
+        let unit = unit_of(sigma[j])
+            + if scale[j] == 1.0 {
+                0
+            } else {
+                SCALE_BINADES as u32
+            };
+        acc[j].note_nonzero_terms();
+        acc[j].add_scaled(sums[j].to_bits() as i64 - sigma[j].to_bits() as i64, unit);
+        let residual = errs[j] / scale[j];
+        if residual != 0.0 {
+            acc[j].add_finite(residual);
+        }
+        slack[j] += residual_bound(unit);
+    }
+}
+
+/// `(σ, scale)` of a column whose largest magnitude has key `key` (not special): `B = M + 10`,
+/// and for `B > 1023` the scaled `σ` with the scale 2^-64.
+#[inline(always)]
+fn sigma_and_scale(key: u64) -> (f64, f64) {
+    let b = sigma_exponent(key) + 8;
+    if b <= 1023 {
+        (sigma_at(b).0, 1.0)
+    } else {
+        let scale = f64::from_bits(((1023 - SCALE_BINADES) as u64) << 52);
+        (sigma_at(b - SCALE_BINADES).0, scale)
+    }
+}
+
+/// The unit (a power of 2^-1074) of `ulp(σ)` for `σ = 1.5 · 2^B`: `B − 52 + 1074`.
+#[inline(always)]
+fn unit_of(sigma: f64) -> u32 {
+    ((sigma.to_bits() >> 52) as i64 - 1023 - 52 + 1074) as u32
+}
+
+/// The offset FastTwoSums of every row of `tile` into `sums` and `errs`, column by column in
+/// lanes; `SCALED` multiplies each element by its column's `scale` first.
+///
+/// # Safety
+/// As for [`certified_columns`], with `sums` holding each column's σ, every element of a
+/// non-special column finite and below `2^(B−10)` after scaling.
+#[inline(always)]
+unsafe fn offset_rows<E: Element, const SCALED: bool>(
+    tile: Tile<E>,
+    scale: &[f64],
+    sums: &mut [f64],
+    errs: &mut [f64],
+) {
+    for r in 0..tile.rows {
+        // SAFETY: `r < rows`; the caller vouches for the tile.
+        let row = unsafe { tile.row(r) };
+        let lanes = sums.iter_mut().zip(errs.iter_mut()).zip(scale);
+        for (((s, e), &m), &x) in lanes.zip(row) {
+            let x = if SCALED { x.widen() * m } else { x.widen() };
+            let t = *s + x;
+            *e += x - (t - *s);
+            *s = t;
+        }
+    }
+}
+
+/// Adds each column of `tile` to `sums[j]` in plain IEEE additions, row after row.
+///
+/// # Safety
+/// As for [`certified_columns`], with `sums` one per column.
+#[inline(always)]
+pub(crate) unsafe fn fast_columns<E: Element>(tile: Tile<E>, sums: &mut [f64]) {
+    debug_assert!(sums.len() == tile.cols);
+    for r in 0..tile.rows {
+        // SAFETY: `r < rows`; the caller vouches for the tile.
+        let row = unsafe { tile.row(r) };
+        for (s, &x) in sums.iter_mut().zip(row) {
+            *s += x.widen();
+        }
+    }
+}
