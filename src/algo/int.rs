@@ -123,6 +123,11 @@ pub(crate) trait Vector: Copy {
     /// # Safety
     /// The CPU must support this ISA.
     unsafe fn shl16_8(self) -> Self;
+    /// Arithmetic shift right by 16 of each 32-bit lane.
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    unsafe fn sar32_16(self) -> Self;
     /// The sum of all 64-bit lanes, exact.
     ///
     /// # Safety

@@ -107,6 +107,11 @@ impl Vector for U64x2 {
     unsafe fn shl16_8(self) -> Self {
         self.map(|a| (a << 8) & 0xff00_ff00_ff00_ff00)
     }
+    #[inline(always)]
+    unsafe fn sar32_16(self) -> Self {
+        let sar = |x: u64| u64::from(((x as u32 as i32) >> 16) as u32);
+        self.map(|a| sar(a) | sar(a >> 32) << 32)
+    }
 }
 
 /// Four `f64` lanes.

@@ -100,6 +100,11 @@ impl Vector for uint64x2_t {
         // SAFETY: see `splat`.
         unsafe { vreinterpretq_u64_u16(vshlq_n_u16::<8>(vreinterpretq_u16_u64(self))) }
     }
+    #[inline(always)]
+    unsafe fn sar32_16(self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { vreinterpretq_u64_s32(vshrq_n_s32::<16>(vreinterpretq_s32_u64(self))) }
+    }
 }
 
 impl FloatVector for float64x2_t {

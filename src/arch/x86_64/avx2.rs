@@ -90,6 +90,11 @@ impl Vector for __m256i {
         // SAFETY: see `splat`.
         unsafe { _mm256_slli_epi16::<8>(self) }
     }
+    #[inline(always)]
+    unsafe fn sar32_16(self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm256_srai_epi32::<16>(self) }
+    }
 }
 
 impl FloatVector for __m256d {

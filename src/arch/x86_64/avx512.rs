@@ -91,6 +91,11 @@ impl Vector for __m512i {
         // SAFETY: see `splat`.
         unsafe { _mm512_slli_epi16::<8>(self) }
     }
+    #[inline(always)]
+    unsafe fn sar32_16(self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm512_srai_epi32::<16>(self) }
+    }
 }
 
 impl FloatVector for __m512d {
@@ -248,8 +253,10 @@ mod tests {
             vec![&KERNELS]
         };
         assert!(!KERNELS.dot.vnni);
-        // 0x80ff: low byte 255, high byte -128, the largest split products (`SplitWords`).
-        let (a, b) = extremes(i16::MIN, i16::MAX, 0x80ffu16 as i16, 70_001);
+        // `Words` merges its four accumulators every 2^14 groups, 2^16 vectors of 64 bytes
+        // (4 MiB of `a`) per lane. The first run, `i16::MIN` squared (the largest high half
+        // per pair sum), holds two such rounds: twice the flush interval wraps `Σhigh`.
+        let (a, b) = extremes(i16::MIN, i16::MAX, 0x80ffu16 as i16, (1 << 22) + (1 << 20));
         // More than two flush rounds of 16,384 vectors of 64 bytes for each of 4 accumulators
         // (`BiasedBytes`), so that one whole round lies inside every run.
         let (c, d) = extremes(i8::MIN, i8::MAX, -1, (1 << 23) + (1 << 20));

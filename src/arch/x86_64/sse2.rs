@@ -88,6 +88,11 @@ impl Vector for __m128i {
         // SAFETY: see `splat`.
         unsafe { _mm_slli_epi16::<8>(self) }
     }
+    #[inline(always)]
+    unsafe fn sar32_16(self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm_srai_epi32::<16>(self) }
+    }
 }
 
 impl FloatVector for __m128d {
