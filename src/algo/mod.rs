@@ -12,3 +12,5 @@ pub(crate) mod dot;
 pub(crate) mod extreme;
 pub(crate) mod float;
 pub(crate) mod int;
+// layouts (issue 12).
+pub(crate) mod layout;

@@ -92,6 +92,8 @@ pub struct Kernels {
     pub(crate) extremes: Extremes,
     // dot (issue 11).
     pub(crate) dot: DotKernels,
+    // layouts (issue 12): strided gathers and masked selects (`algo::layout`).
+    pub(crate) layouts: Layouts,
 }
 
 /// The dot-product kernels of one ISA (`algo::dot`); each reads `min(a.len(), b.len())` pairs.
@@ -109,6 +111,28 @@ pub(crate) struct DotKernels {
     /// TwoProduct into the certified pass; `false` where a product is not finite.
     pub(crate) f64_certified: unsafe fn(&mut ExactSum, &mut f64, &[f64], &[f64]) -> bool,
     pub(crate) f32_certified: unsafe fn(&mut ExactSum, &mut f64, &[f32], &[f32]) -> bool,
+}
+
+// layouts (issue 12): strided gathers and masked selects into a buffer (`algo::layout`).
+
+/// The layout kernels of one element width on one ISA.
+#[derive(Debug)]
+pub(crate) struct LayoutKernels<T> {
+    /// Copies `out.len()` elements `stride` apart from `first` into `out`; `first.offset(i ·
+    /// stride)` must be valid for reads for every `i < out.len()`.
+    pub(crate) gather: unsafe fn(first: *const T, stride: isize, out: &mut [T]),
+    /// `out[i] = data[i]` where bit `bit_offset + i` of the validity bitmap is set, else `fill`.
+    pub(crate) select:
+        unsafe fn(data: &[T], validity: &[u8], bit_offset: usize, fill: T, out: &mut [T]),
+}
+
+/// The layout kernels of every element width: types are moved as the integer of their width.
+#[derive(Debug)]
+pub(crate) struct Layouts {
+    pub(crate) u8: LayoutKernels<u8>,
+    pub(crate) u16: LayoutKernels<u16>,
+    pub(crate) u32: LayoutKernels<u32>,
+    pub(crate) u64: LayoutKernels<u64>,
 }
 
 impl Kernels {
@@ -167,6 +191,10 @@ macro_rules! kernel_table {
             u64: min_u64, max_u64, position_u64; i64: min_i64, max_i64, position_i64;
             f32: min_f32, max_f32, position_f32; f64: min_f64, max_f64, position_f64);
         $crate::arch::kernel_table!(@dot [$(#[target_feature(enable = $features)])?] $int, $float);
+        // layouts (issue 12): `$int` implements `algo::layout::Layout` for every width.
+        $crate::arch::kernel_table!(@layout [$(#[target_feature(enable = $features)])?] $int;
+            u8: gather_u8, select_u8; u16: gather_u16, select_u16;
+            u32: gather_u32, select_u32; u64: gather_u64, select_u64);
 
         pub(crate) static KERNELS: $crate::arch::Kernels = $crate::arch::Kernels {
             isa: $isa,
@@ -201,6 +229,25 @@ macro_rules! kernel_table {
                 f32_certified: dot_f32_certified,
             },
             extremes: EXTREMES,
+            layouts: LAYOUTS,
+        };
+    };
+    // layouts (issue 12)
+    (@layout $attrs:tt $vector:ty; $($t:ident: $gather:ident, $select:ident);*) => {
+        $(
+            $crate::arch::kernel_table!(@fn $attrs
+                #[doc = concat!("Copies `", stringify!($t), "` elements a stride apart, on this module's ISA;")]
+                #[doc = "`first.offset(i · stride)` must be valid for reads for every `i < out.len()`."]
+                $gather(first: *const $t, stride: isize, out: &mut [$t])
+                    = $crate::algo::layout::gather::<$vector, $t>(first, stride, out));
+            $crate::arch::kernel_table!(@fn $attrs
+                #[doc = concat!("The valid `", stringify!($t), "` elements, `fill` for the others, on this")]
+                #[doc = "module's ISA."]
+                $select(data: &[$t], validity: &[u8], bit_offset: usize, fill: $t, out: &mut [$t])
+                    = $crate::algo::layout::select::<$vector, $t>(data, validity, bit_offset, fill, out));
+        )*
+        const LAYOUTS: $crate::arch::Layouts = $crate::arch::Layouts {
+            $($t: $crate::arch::LayoutKernels { gather: $gather, select: $select },)*
         };
     };
     (@extreme $attrs:tt; $($t:ident: $min:ident, $max:ident, $position:ident);*) => {

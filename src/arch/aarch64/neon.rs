@@ -176,4 +176,6 @@ impl FloatVector for float64x2_t {
     }
 }
 
+impl<T: Copy> crate::algo::layout::Layout<T> for uint64x2_t {}
+
 crate::arch::kernel_table!(crate::Isa::Neon, uint64x2_t, float64x2_t, "neon");

@@ -167,4 +167,6 @@ impl FloatVector for __m256d {
     }
 }
 
+impl<T: Copy> crate::algo::layout::Layout<T> for __m256i {}
+
 crate::arch::kernel_table!(crate::Isa::Avx2, __m256i, __m256d, "avx2,fma");

@@ -181,4 +181,6 @@ impl FloatVector for __m128d {
     }
 }
 
+impl<T: Copy> crate::algo::layout::Layout<T> for __m128i {}
+
 crate::arch::kernel_table!(crate::Isa::Sse2, __m128i, __m128d, "sse2");
