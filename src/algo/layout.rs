@@ -30,10 +30,8 @@ pub(crate) trait Layout<T: Copy> {
     /// the CPU must support this ISA.
     #[inline(always)]
     unsafe fn every<const STRIDE: usize>(ptr: *const T, out: *mut T) {
-        for i in 0..Self::LANES {
-            // SAFETY: `i · STRIDE < STRIDE · LANES` and `i < LANES`, as the caller vouches.
-            unsafe { out.add(i).write(ptr.add(i * STRIDE).read()) };
-        }
+        // SAFETY: the caller's contract, passed on.
+        unsafe { every_one_by_one::<T, STRIDE>(ptr, out, Self::LANES) }
     }
 
     /// Stores to `out` the `LANES` elements at `data`, each replaced by `fill` where its bit of
@@ -51,6 +49,23 @@ pub(crate) trait Layout<T: Copy> {
                 out.add(i).write(if bits >> i & 1 != 0 { x } else { fill });
             }
         }
+    }
+}
+
+/// [`Layout::every`] one element at a time, for `lanes` elements: the default, and what an ISA
+/// falls back to for the strides it does not deinterleave.
+///
+/// # Safety
+/// `ptr` must be valid for reads of `STRIDE · lanes` elements, `out` for writes of `lanes`.
+#[inline(always)]
+pub(crate) unsafe fn every_one_by_one<T: Copy, const STRIDE: usize>(
+    ptr: *const T,
+    out: *mut T,
+    lanes: usize,
+) {
+    for i in 0..lanes {
+        // SAFETY: `i · STRIDE < STRIDE · lanes` and `i < lanes`, as the caller vouches.
+        unsafe { out.add(i).write(ptr.add(i * STRIDE).read()) };
     }
 }
 
