@@ -91,7 +91,9 @@ impl<'a, T> Strided<'a, T> {
             return Err(error);
         }
         Ok(Strided {
-            first: data[offset..].as_ptr(),
+            // From the whole slice, not `data[offset..]`: a negative stride reads before `offset`,
+            // and a pointer derived from the subslice may not (Stacked Borrows).
+            first: data.as_ptr().wrapping_add(offset),
             stride,
             len,
             data: PhantomData,

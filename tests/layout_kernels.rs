@@ -89,7 +89,7 @@ fn integers_of_every_width() {
     integers(|x| x as u32);
     integers(|x| x as i32);
     integers(|x| x as i64);
-    integers(|x| x as u64);
+    integers(|x: u64| x);
 }
 
 fn floats<T: Summable<Output = f64> + Into<f64>>(cast: impl Fn(u64) -> T) {

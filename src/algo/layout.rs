@@ -232,7 +232,7 @@ mod tests {
                     let mut got = vec![fill; n];
                     // SAFETY: every element of the view lies in `data` (its length is `len·9
                     // + 64` and the view reaches at most `(n − 1)·9 + 5`).
-                    unsafe { (kernels.gather)(data[start..].as_ptr(), stride, &mut got) };
+                    unsafe { (kernels.gather)(data.as_ptr().add(start), stride, &mut got) };
                     assert_eq!(
                         got, want,
                         "{isa} gather stride {stride} offset {offset} n {n}"
