@@ -38,10 +38,25 @@ pub trait Element: Copy + Send + Sync + 'static {
     const IDENTITY: Self;
     /// Whether the element is a NaN (never, for integers).
     fn is_nan(self) -> bool;
+    /// Copies the `out.len()` elements `stride` apart from `first` into `out`, with the layout
+    /// kernel of `kernels`' ISA for this type's width.
+    ///
+    /// # Safety
+    /// `first.offset(i · stride)` must be valid for reads for every `i < out.len()`.
+    unsafe fn gather(kernels: &Kernels, first: *const Self, stride: isize, out: &mut [Self]);
+    /// `out[i] = data[i]` where bit `bit_offset + i` of `validity` is set, else
+    /// [`IDENTITY`](Element::IDENTITY); panics if `validity` or `out` is too short.
+    fn select(
+        kernels: &Kernels,
+        data: &[Self],
+        validity: &[u8],
+        bit_offset: usize,
+        out: &mut [Self],
+    );
 }
 
 macro_rules! element {
-    ($identity:expr; $($t:ty),*) => {$(
+    ($identity:expr; $($t:ty => $bits:ident),*) => {$(
         impl Element for $t {
             const IDENTITY: Self = $identity;
             #[inline(always)]
@@ -49,16 +64,44 @@ macro_rules! element {
             fn is_nan(self) -> bool {
                 self != self
             }
+            #[inline]
+            unsafe fn gather(kernels: &Kernels, first: *const Self, stride: isize, out: &mut [Self]) {
+                // SAFETY: `$t` and `$bits` have the same size and alignment, and every bit
+                // pattern is valid for both; `kernels` was handed out by `Kernels::get` for a
+                // CPU that supports its ISA; the caller vouches for the reads.
+                unsafe {
+                    let out = core::slice::from_raw_parts_mut(out.as_mut_ptr().cast(), out.len());
+                    (kernels.layouts.$bits.gather)(first.cast(), stride, out);
+                }
+            }
+            #[inline]
+            fn select(kernels: &Kernels, data: &[Self], validity: &[u8], bit_offset: usize, out: &mut [Self]) {
+                // SAFETY: as in `gather` (same size, alignment and valid bit patterns; an
+                // available ISA); the kernel bounds-checks `validity` and `out` itself.
+                unsafe {
+                    let fill = core::mem::transmute_copy::<$t, $bits>(&Self::IDENTITY);
+                    let data = core::slice::from_raw_parts(data.as_ptr().cast(), data.len());
+                    let out = core::slice::from_raw_parts_mut(out.as_mut_ptr().cast(), out.len());
+                    (kernels.layouts.$bits.select)(data, validity, bit_offset, fill, out);
+                }
+            }
         }
     )*};
 }
 
-element!(0; u8, i8, u16, i16, u32, i32, u64, i64, usize, isize);
-element!(-0.0; f64, f32);
+element!(0; u8 => u8, i8 => u8, u16 => u16, i16 => u16, u32 => u32, i32 => u32, u64 => u64,
+         i64 => u64);
+#[cfg(target_pointer_width = "64")]
+element!(0; usize => u64, isize => u64);
+#[cfg(target_pointer_width = "32")]
+element!(0; usize => u32, isize => u32);
+#[cfg(target_pointer_width = "16")]
+element!(0; usize => u16, isize => u16);
+element!(-0.0; f64 => u64, f32 => u32);
 #[cfg(feature = "half")]
-element!(half::f16::NEG_ZERO; half::f16);
+element!(half::f16::NEG_ZERO; half::f16 => u16);
 #[cfg(feature = "half")]
-element!(half::bf16::NEG_ZERO; half::bf16);
+element!(half::bf16::NEG_ZERO; half::bf16 => u16);
 
 /// Elements that can be summed a block at a time.
 pub(crate) trait Source<T>: Sync {

@@ -2,6 +2,8 @@
 //! skipped elements are replaced by the additive identity (−0.0 for floats, see
 //! `gather::Element`) a block at a time, so the result is bit for bit the sum of the others.
 
+use crate::algo::layout::bits;
+use crate::arch::Kernels;
 use crate::element::{Mode, Summable};
 use crate::gather::{BLOCK, Source, sum_source};
 use core::fmt;
@@ -150,28 +152,10 @@ struct Masked<'a, T> {
 }
 
 impl<T> Masked<'_, T> {
-    /// Bits `bit..bit + n` (`n <= 64`) of the bitmap, bit `bit` lowest; the caller keeps them
-    /// within the bitmap.
+    /// Bits `bit..bit + n` (`0 < n ≤ 64`) of the bitmap, bit `bit` lowest.
     #[inline(always)]
     fn bits(&self, bit: usize, n: usize) -> u64 {
-        debug_assert!(n <= 64 && n > 0);
-        let (byte, shift) = (bit / 8, bit % 8);
-        let bytes = &self.validity[byte..(bit + n).div_ceil(8)];
-        let word = match bytes.get(..8) {
-            Some(eight) => {
-                let low = u64::from_le_bytes(eight.try_into().unwrap_or([0; 8]));
-                let high = bytes.get(8).map_or(0, |&b| u64::from(b));
-                (low >> shift) | high.checked_shl(64 - shift as u32).unwrap_or(0)
-            }
-            None => {
-                let mut word = 0u64;
-                for (i, &b) in bytes.iter().enumerate() {
-                    word |= u64::from(b) << (8 * i);
-                }
-                word >> shift
-            }
-        };
-        word & (u64::MAX >> (64 - n))
+        bits(self.validity, bit, n)
     }
 
     /// Whether bits `bit..bit + n` are all set: the whole bytes among them compared at once.
@@ -216,34 +200,14 @@ impl<T: Summable> Source<T> for Masked<'_, T> {
         if self.all_valid(self.bit_offset + range.start, range.len()) {
             return block;
         }
-        let words = (range.start..range.end)
-            .step_by(64)
-            .map(|i| self.bits(self.bit_offset + i, 64.min(range.end - i)));
         let out = &mut buf[..block.len()];
-        for ((word, x), out) in words.zip(block.chunks(64)).zip(out.chunks_mut(64)) {
-            for ((byte, x), out) in word
-                .to_le_bytes()
-                .into_iter()
-                .zip(x.chunks(8))
-                .zip(out.chunks_mut(8))
-            {
-                select_byte(byte, x, out);
-            }
-        }
+        T::select(
+            Kernels::active(),
+            block,
+            self.validity,
+            self.bit_offset + range.start,
+            out,
+        );
         out
-    }
-}
-
-/// `out[j] = x[j]` where bit `j` of `byte` is set, else the identity (`x.len() <= 8`).
-#[inline(always)]
-fn select_byte<T: Summable>(byte: u8, x: &[T], out: &mut [T]) {
-    match byte {
-        0xff if x.len() == 8 => out.copy_from_slice(x),
-        0 => out.fill(T::IDENTITY),
-        _ => {
-            for (j, (slot, &x)) in out.iter_mut().zip(x).enumerate() {
-                *slot = if byte & (1 << j) != 0 { x } else { T::IDENTITY };
-            }
-        }
     }
 }

@@ -1,6 +1,7 @@
 //! Strided views ([`Strided`]) and their sums ([`sum_strided`]): numpy / ndarray strides, in
 //! element units.
 
+use crate::arch::Kernels;
 use crate::element::{Mode, Summable};
 use crate::gather::{BLOCK, Source, sum_source};
 use core::fmt;
@@ -90,7 +91,9 @@ impl<'a, T> Strided<'a, T> {
             return Err(error);
         }
         Ok(Strided {
-            first: data[offset..].as_ptr(),
+            // From the whole slice, not `data[offset..]`: a negative stride reads before `offset`,
+            // and a pointer derived from the subslice may not (Stacked Borrows).
+            first: data.as_ptr().wrapping_add(offset),
             stride,
             len,
             data: PhantomData,
@@ -217,43 +220,7 @@ impl<T: Summable> Source<T> for Strided<'_, T> {
             .wrapping_offset((range.start as isize).wrapping_mul(self.stride));
         // SAFETY: `range` lies within the view, whose elements are valid for reads (`new` checked
         // them against the slice, `from_raw`'s caller vouched for them).
-        unsafe {
-            match self.stride {
-                2 => gather::<T, 2>(first, out),
-                3 => gather::<T, 3>(first, out),
-                4 => gather::<T, 4>(first, out),
-                8 => gather::<T, 8>(first, out),
-                stride => gather_dyn(first, stride, out),
-            }
-        }
+        unsafe { T::gather(Kernels::active(), first, self.stride, out) };
         out
-    }
-}
-
-/// Copies `out.len()` elements `STRIDE` apart from `first`: a constant stride, which the compiler
-/// turns into vector loads and shuffles.
-///
-/// # Safety
-/// `first.add(i·STRIDE)` must be valid for reads for every `i < out.len()`.
-#[inline(always)]
-unsafe fn gather<T: Copy, const STRIDE: usize>(first: *const T, out: &mut [T]) {
-    for (i, slot) in out.iter_mut().enumerate() {
-        // SAFETY: in bounds, as the caller vouches.
-        *slot = unsafe { *first.add(i * STRIDE) };
-    }
-}
-
-/// [`gather`] for any stride (0 and negative included).
-///
-/// # Safety
-/// `first.offset(i·stride)` must be valid for reads for every `i < out.len()`.
-#[inline(always)]
-unsafe fn gather_dyn<T: Copy>(first: *const T, stride: isize, out: &mut [T]) {
-    let mut at = first;
-    for slot in out.iter_mut() {
-        // SAFETY: `at` is element `i` of the view, in bounds as the caller vouches; the step past
-        // the last one is not dereferenced (hence `wrapping_offset`).
-        *slot = unsafe { *at };
-        at = at.wrapping_offset(stride);
     }
 }

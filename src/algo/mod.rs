@@ -17,3 +17,5 @@ pub(crate) mod int;
 // The integer dot products on AVX-512 VNNI (issue 11).
 #[cfg(coresum_x86)]
 pub(crate) mod vnni;
+// layouts (issue 12).
+pub(crate) mod layout;

@@ -93,6 +93,8 @@ pub struct Kernels {
     pub(crate) extremes: Extremes,
     // dot (issue 11).
     pub(crate) dot: DotKernels,
+    // layouts (issue 12): strided gathers and masked selects (`algo::layout`).
+    pub(crate) layouts: Layouts,
     // column sums (issue 12, "columns").
     pub(crate) columns: ColumnKernels,
 }
@@ -137,6 +139,28 @@ pub(crate) struct DotKernels {
     pub(crate) f32_certified: unsafe fn(&mut ExactSum, &mut f64, &[f32], &[f32]) -> bool,
     /// Whether `i8`, `u8` and `i16` run on AVX-512 VNNI (`algo::vnni`, `kernel_table!(@dot_vnni)`).
     pub(crate) vnni: bool,
+}
+
+// layouts (issue 12): strided gathers and masked selects into a buffer (`algo::layout`).
+
+/// The layout kernels of one element width on one ISA.
+#[derive(Debug)]
+pub(crate) struct LayoutKernels<T> {
+    /// Copies `out.len()` elements `stride` apart from `first` into `out`; `first.offset(i ·
+    /// stride)` must be valid for reads for every `i < out.len()`.
+    pub(crate) gather: unsafe fn(first: *const T, stride: isize, out: &mut [T]),
+    /// `out[i] = data[i]` where bit `bit_offset + i` of the validity bitmap is set, else `fill`.
+    pub(crate) select:
+        unsafe fn(data: &[T], validity: &[u8], bit_offset: usize, fill: T, out: &mut [T]),
+}
+
+/// The layout kernels of every element width: types are moved as the integer of their width.
+#[derive(Debug)]
+pub(crate) struct Layouts {
+    pub(crate) u8: LayoutKernels<u8>,
+    pub(crate) u16: LayoutKernels<u16>,
+    pub(crate) u32: LayoutKernels<u32>,
+    pub(crate) u64: LayoutKernels<u64>,
 }
 
 impl Kernels {
@@ -199,6 +223,10 @@ macro_rules! kernel_table {
         $crate::arch::kernel_table!(@columns [$(#[target_feature(enable = $features)])?];
             u8: columns_u8, i8: columns_i8, u16: columns_u16, i16: columns_i16,
             u32: columns_u32, i32: columns_i32, u64: columns_u64, i64: columns_i64);
+        // layouts (issue 12): `$int` implements `algo::layout::Layout` for every width.
+        $crate::arch::kernel_table!(@layout [$(#[target_feature(enable = $features)])?] $int;
+            u8: gather_u8, select_u8; u16: gather_u16, select_u16;
+            u32: gather_u32, select_u32; u64: gather_u64, select_u64);
 
         /// This module's table as a value, for variants of it (`kernel_table!(@dot_vnni)`).
         const TABLE: $crate::arch::Kernels = $crate::arch::Kernels {
@@ -236,6 +264,25 @@ macro_rules! kernel_table {
             },
             extremes: EXTREMES,
             columns: COLUMNS,
+            layouts: LAYOUTS,
+        };
+    };
+    // layouts (issue 12)
+    (@layout $attrs:tt $vector:ty; $($t:ident: $gather:ident, $select:ident);*) => {
+        $(
+            $crate::arch::kernel_table!(@fn $attrs
+                #[doc = concat!("Copies `", stringify!($t), "` elements a stride apart, on this module's ISA;")]
+                #[doc = "`first.offset(i · stride)` must be valid for reads for every `i < out.len()`."]
+                $gather(first: *const $t, stride: isize, out: &mut [$t])
+                    = $crate::algo::layout::gather::<$vector, $t>(first, stride, out));
+            $crate::arch::kernel_table!(@fn $attrs
+                #[doc = concat!("The valid `", stringify!($t), "` elements, `fill` for the others, on this")]
+                #[doc = "module's ISA."]
+                $select(data: &[$t], validity: &[u8], bit_offset: usize, fill: $t, out: &mut [$t])
+                    = $crate::algo::layout::select::<$vector, $t>(data, validity, bit_offset, fill, out));
+        )*
+        const LAYOUTS: $crate::arch::Layouts = $crate::arch::Layouts {
+            $($t: $crate::arch::LayoutKernels { gather: $gather, select: $select },)*
         };
     };
     // column sums (issue 12, "columns")

@@ -191,4 +191,7 @@ impl FloatVector for F64x4 {
     }
 }
 
+// layouts (issue 12): the portable loops, `Layout`'s defaults.
+impl<T: Copy> crate::algo::layout::Layout<T> for U64x2 {}
+
 super::kernel_table!(crate::Isa::Scalar, U64x2, F64x4);

@@ -4,6 +4,7 @@
 
 use crate::algo::float::FloatVector;
 use crate::algo::int::Vector;
+use crate::algo::layout::{Layout, every_one_by_one};
 use core::arch::aarch64::*;
 
 /// Whether the running CPU has NEON: every aarch64 CPU the `neon` target feature (the default)
@@ -180,5 +181,110 @@ impl FloatVector for float64x2_t {
         }
     }
 }
+
+// layouts (issue 12): structure loads deinterleave strides 2, 3 and 4 (`ld2` / `ld3` / `ld4`,
+// register 0 of the result), bit selects (`bsl`) the masked elements, the validity bits spread
+// into lanes by `cmtst` against one bit per lane.
+macro_rules! neon_layout {
+    ($t:ty, $lanes:literal, $ld2:ident, $ld3:ident, $ld4:ident, $st:ident, $ld:ident, $dup:ident,
+     $bsl:ident, |$bits:ident| $spread:expr) => {
+        impl Layout<$t> for uint64x2_t {
+            const LANES: usize = $lanes;
+
+            #[inline(always)]
+            unsafe fn every<const STRIDE: usize>(ptr: *const $t, out: *mut $t) {
+                // SAFETY: the caller guarantees `STRIDE · LANES` elements of reads and `LANES`
+                // of writes, and NEON.
+                unsafe {
+                    match STRIDE {
+                        2 => $st(out, $ld2(ptr).0),
+                        3 => $st(out, $ld3(ptr).0),
+                        4 => $st(out, $ld4(ptr).0),
+                        _ => every_one_by_one::<$t, STRIDE>(ptr, out, $lanes),
+                    }
+                }
+            }
+
+            #[inline(always)]
+            unsafe fn select(data: *const $t, bits: u64, fill: $t, out: *mut $t) {
+                // SAFETY: the caller guarantees `LANES` elements of reads and of writes, and NEON.
+                unsafe {
+                    let $bits = bits;
+                    $st(out, $bsl($spread, $ld(data), $dup(fill)));
+                }
+            }
+        }
+    };
+}
+
+neon_layout!(
+    u8,
+    16,
+    vld2q_u8,
+    vld3q_u8,
+    vld4q_u8,
+    vst1q_u8,
+    vld1q_u8,
+    vdupq_n_u8,
+    vbslq_u8,
+    |bits| {
+        let bytes = vcombine_u8(vdup_n_u8(bits as u8), vdup_n_u8((bits >> 8) as u8));
+        vtstq_u8(
+            bytes,
+            vreinterpretq_u8_u64(vdupq_n_u64(0x8040_2010_0804_0201)),
+        )
+    }
+);
+neon_layout!(
+    u16,
+    8,
+    vld2q_u16,
+    vld3q_u16,
+    vld4q_u16,
+    vst1q_u16,
+    vld1q_u16,
+    vdupq_n_u16,
+    vbslq_u16,
+    |bits| {
+        let bit = vcombine_u64(
+            vcreate_u64(0x0008_0004_0002_0001),
+            vcreate_u64(0x0080_0040_0020_0010),
+        );
+        vtstq_u16(vdupq_n_u16(bits as u16), vreinterpretq_u16_u64(bit))
+    }
+);
+neon_layout!(
+    u32,
+    4,
+    vld2q_u32,
+    vld3q_u32,
+    vld4q_u32,
+    vst1q_u32,
+    vld1q_u32,
+    vdupq_n_u32,
+    vbslq_u32,
+    |bits| {
+        let bit = vcombine_u64(
+            vcreate_u64(0x0000_0002_0000_0001),
+            vcreate_u64(0x0000_0008_0000_0004),
+        );
+        vtstq_u32(vdupq_n_u32(bits as u32), vreinterpretq_u32_u64(bit))
+    }
+);
+neon_layout!(
+    u64,
+    2,
+    vld2q_u64,
+    vld3q_u64,
+    vld4q_u64,
+    vst1q_u64,
+    vld1q_u64,
+    vdupq_n_u64,
+    vbslq_u64,
+    |bits| vtstq_u64(
+        vdupq_n_u64(bits),
+        vcombine_u64(vcreate_u64(1), vcreate_u64(2))
+    )
+);
 
 crate::arch::kernel_table!(crate::Isa::Neon, uint64x2_t, float64x2_t, "neon");

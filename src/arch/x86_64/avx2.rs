@@ -5,6 +5,7 @@
 
 use crate::algo::float::FloatVector;
 use crate::algo::int::Vector;
+use crate::algo::layout::{Layout, every_one_by_one};
 use core::arch::x86_64::*;
 
 /// Whether the running CPU has AVX2 and FMA (every AVX2 CPU made has FMA too; the float kernels
@@ -177,6 +178,83 @@ impl FloatVector for __m256d {
         unsafe {
             let sum = _mm256_add_epi64(_mm256_castpd_si256(self), _mm256_castpd_si256(other));
             _mm256_castsi256_pd(sum)
+        }
+    }
+}
+
+// layouts (issue 12): stride-2 deinterleaving (`vshufps` / `vpunpcklqdq`, then `vpermq`) and
+// blends for selects (`vpblendvb`, the validity bits spread into lanes by `vpand` + `vpcmpeq`);
+// the portable loops for the narrow widths and the other strides.
+impl Layout<u8> for __m256i {}
+impl Layout<u16> for __m256i {}
+
+impl Layout<u32> for __m256i {
+    const LANES: usize = 8;
+
+    #[inline(always)]
+    unsafe fn every<const STRIDE: usize>(ptr: *const u32, out: *mut u32) {
+        if STRIDE != 2 {
+            // SAFETY: the caller's contract, passed on.
+            return unsafe { every_one_by_one::<u32, STRIDE>(ptr, out, 8) };
+        }
+        // SAFETY: the caller guarantees 16 elements of reads and 8 of writes, and AVX2. The
+        // shuffles move bits without interpreting them as floats.
+        unsafe {
+            let (a, b) = (
+                _mm256_loadu_ps(ptr.cast()),
+                _mm256_loadu_ps(ptr.add(8).cast()),
+            );
+            // a0 a2 b0 b2 | a4 a6 b4 b6, then the middle 64-bit halves swapped.
+            let even = _mm256_castps_pd(_mm256_shuffle_ps::<0b10_00_10_00>(a, b));
+            _mm256_storeu_pd(out.cast(), _mm256_permute4x64_pd::<0b11_01_10_00>(even));
+        }
+    }
+
+    #[inline(always)]
+    unsafe fn select(data: *const u32, bits: u64, fill: u32, out: *mut u32) {
+        // SAFETY: the caller guarantees 8 elements of reads and of writes, and AVX2.
+        unsafe {
+            let bit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+            let set = _mm256_and_si256(_mm256_set1_epi32(bits as i32), bit);
+            let valid = _mm256_cmpeq_epi32(set, bit);
+            let x = _mm256_loadu_si256(data.cast());
+            let v = _mm256_blendv_epi8(_mm256_set1_epi32(fill as i32), x, valid);
+            _mm256_storeu_si256(out.cast(), v);
+        }
+    }
+}
+
+impl Layout<u64> for __m256i {
+    const LANES: usize = 4;
+
+    #[inline(always)]
+    unsafe fn every<const STRIDE: usize>(ptr: *const u64, out: *mut u64) {
+        if STRIDE != 2 {
+            // SAFETY: the caller's contract, passed on.
+            return unsafe { every_one_by_one::<u64, STRIDE>(ptr, out, 4) };
+        }
+        // SAFETY: the caller guarantees 8 elements of reads and 4 of writes, and AVX2.
+        unsafe {
+            let (a, b) = (
+                _mm256_loadu_si256(ptr.cast()),
+                _mm256_loadu_si256(ptr.add(4).cast()),
+            );
+            // a0 b0 a2 b2, then the middle lanes swapped.
+            let even = _mm256_unpacklo_epi64(a, b);
+            _mm256_storeu_si256(out.cast(), _mm256_permute4x64_epi64::<0b11_01_10_00>(even));
+        }
+    }
+
+    #[inline(always)]
+    unsafe fn select(data: *const u64, bits: u64, fill: u64, out: *mut u64) {
+        // SAFETY: the caller guarantees 4 elements of reads and of writes, and AVX2.
+        unsafe {
+            let bit = _mm256_setr_epi64x(1, 2, 4, 8);
+            let set = _mm256_and_si256(_mm256_set1_epi64x(bits as i64), bit);
+            let valid = _mm256_cmpeq_epi64(set, bit);
+            let x = _mm256_loadu_si256(data.cast());
+            let v = _mm256_blendv_epi8(_mm256_set1_epi64x(fill as i64), x, valid);
+            _mm256_storeu_si256(out.cast(), v);
         }
     }
 }

@@ -216,6 +216,108 @@ impl SignedShift for __m512i {
 
 crate::arch::kernel_table!(crate::Isa::Avx512, __m512i, __m512d, "avx512f,avx512bw");
 
+// layouts (issue 12): deinterleaving permutes (`vpermt2w/d/q`) for strided gathers, masked loads
+// (`vmovdqu8/16/32/64 {k}`, the validity bits as the mask) for selects.
+
+/// The index vectors (lanes of `width` bytes, little-endian, as bytes) that deinterleave every
+/// `STRIDE`-th element of `STRIDE` consecutive registers with `_mm512_permutex2var_*`: entry `k ≥ 1`
+/// combines the running result (first operand; register 0 itself for `k = 1`) with register `k`,
+/// keeping the lanes already found and taking those register `k` completes.
+const fn deinterleave_indices<const STRIDE: usize>(width: usize) -> [[u8; 64]; STRIDE] {
+    let lanes = 64 / width;
+    let mut table = [[0u8; 64]; STRIDE];
+    let mut k = 1;
+    while k < STRIDE {
+        let mut i = 0;
+        while i < lanes {
+            // Lane `i` of the result is element `STRIDE · i` of the registers' concatenation.
+            let want = STRIDE * i;
+            let index = if k == 1 && want < 2 * lanes {
+                want
+            } else if k > 1 && want < k * lanes {
+                i
+            } else if k > 1 && want < (k + 1) * lanes {
+                lanes + want - k * lanes
+            } else {
+                0
+            };
+            let mut b = 0;
+            while b < width {
+                table[k][i * width + b] = (index >> (8 * b)) as u8;
+                b += 1;
+            }
+            i += 1;
+        }
+        k += 1;
+    }
+    table
+}
+
+macro_rules! avx512_layout {
+    ($t:ty, $width:literal, $load_masked:ident($mask:ty, $signed:ty), $set1:ident
+     $(, $permute:ident)?) => {
+        impl crate::algo::layout::Layout<$t> for __m512i {
+            const LANES: usize = 64 / $width;
+
+            $(
+            #[inline(always)]
+            unsafe fn every<const STRIDE: usize>(ptr: *const $t, out: *mut $t) {
+                let table: &[[u8; 64]; STRIDE] = const { &deinterleave_indices::<STRIDE>($width) };
+                // SAFETY: the caller guarantees `STRIDE` registers of reads from `ptr`, one of
+                // writes to `out`, and AVX-512 F and BW; the index table is 64 bytes an entry.
+                unsafe {
+                    let mut result = _mm512_loadu_si512(ptr.cast());
+                    for (k, indices) in table.iter().enumerate().skip(1) {
+                        let next = _mm512_loadu_si512(ptr.add(k * (64 / $width)).cast());
+                        let indices = _mm512_loadu_si512(indices.as_ptr().cast());
+                        result = $permute(result, indices, next);
+                    }
+                    _mm512_storeu_si512(out.cast(), result);
+                }
+            }
+            )?
+
+            #[inline(always)]
+            unsafe fn select(data: *const $t, bits: u64, fill: $t, out: *mut $t) {
+                // SAFETY: the caller guarantees a register of reads from `data` (only the lanes
+                // whose bit is set are read) and of writes to `out`, and AVX-512 F and BW.
+                unsafe {
+                    let fill = $set1(fill as $signed);
+                    let valid = $load_masked(fill, bits as $mask, data.cast());
+                    _mm512_storeu_si512(out.cast(), valid);
+                }
+            }
+        }
+    };
+}
+
+avx512_layout!(
+    u8,
+    1,
+    _mm512_mask_loadu_epi8(__mmask64, i8),
+    _mm512_set1_epi8
+);
+avx512_layout!(
+    u16,
+    2,
+    _mm512_mask_loadu_epi16(__mmask32, i16),
+    _mm512_set1_epi16,
+    _mm512_permutex2var_epi16
+);
+avx512_layout!(
+    u32,
+    4,
+    _mm512_mask_loadu_epi32(__mmask16, i32),
+    _mm512_set1_epi32,
+    _mm512_permutex2var_epi32
+);
+avx512_layout!(
+    u64,
+    8,
+    _mm512_mask_loadu_epi64(__mmask8, i64),
+    _mm512_set1_epi64,
+    _mm512_permutex2var_epi64
+);
 #[cfg(test)]
 mod tests {
     //! Both AVX-512 dot tables, the VNNI one where the CPU has it: the public paths only ever run

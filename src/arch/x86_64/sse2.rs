@@ -5,6 +5,7 @@
 
 use crate::algo::float::FloatVector;
 use crate::algo::int::Vector;
+use crate::algo::layout::{Layout, every_one_by_one};
 use core::arch::x86_64::*;
 
 /// Whether the running CPU has SSE2: every x86-64 CPU, so no run-time check on x86-64 targets.
@@ -183,6 +184,91 @@ impl FloatVector for __m128d {
             let sum = _mm_add_epi64(_mm_castpd_si128(self), _mm_castpd_si128(other));
             _mm_castsi128_pd(sum)
         }
+    }
+}
+
+// layouts (issue 12): stride-2 deinterleaving (`shufps` / `punpcklqdq`) and and/andnot selects
+// (the validity bits spread into lanes by `pand` + `pcmpeqd`); the portable loops for the narrow
+// widths and the other strides.
+impl Layout<u8> for __m128i {}
+impl Layout<u16> for __m128i {}
+
+impl Layout<u32> for __m128i {
+    const LANES: usize = 4;
+
+    #[inline(always)]
+    unsafe fn every<const STRIDE: usize>(ptr: *const u32, out: *mut u32) {
+        if STRIDE != 2 {
+            // SAFETY: the caller's contract, passed on.
+            return unsafe { every_one_by_one::<u32, STRIDE>(ptr, out, 4) };
+        }
+        // SAFETY: the caller guarantees 8 elements of reads and 4 of writes, and SSE2. The
+        // shuffle moves bits without interpreting them as floats.
+        unsafe {
+            let (a, b) = (_mm_loadu_ps(ptr.cast()), _mm_loadu_ps(ptr.add(4).cast()));
+            _mm_storeu_ps(out.cast(), _mm_shuffle_ps::<0b10_00_10_00>(a, b));
+        }
+    }
+
+    #[inline(always)]
+    unsafe fn select(data: *const u32, bits: u64, fill: u32, out: *mut u32) {
+        // SAFETY: the caller guarantees 4 elements of reads and of writes, and SSE2.
+        unsafe {
+            let (bit, fill) = (_mm_setr_epi32(1, 2, 4, 8), _mm_set1_epi32(fill as i32));
+            select_lanes(data.cast(), bits as i32, bit, fill, out.cast());
+        }
+    }
+}
+
+impl Layout<u64> for __m128i {
+    const LANES: usize = 2;
+
+    #[inline(always)]
+    unsafe fn every<const STRIDE: usize>(ptr: *const u64, out: *mut u64) {
+        if STRIDE != 2 {
+            // SAFETY: the caller's contract, passed on.
+            return unsafe { every_one_by_one::<u64, STRIDE>(ptr, out, 2) };
+        }
+        // SAFETY: the caller guarantees 4 elements of reads and 2 of writes, and SSE2.
+        unsafe {
+            let (a, b) = (
+                _mm_loadu_si128(ptr.cast()),
+                _mm_loadu_si128(ptr.add(2).cast()),
+            );
+            _mm_storeu_si128(out.cast(), _mm_unpacklo_epi64(a, b));
+        }
+    }
+
+    #[inline(always)]
+    unsafe fn select(data: *const u64, bits: u64, fill: u64, out: *mut u64) {
+        // SAFETY: the caller guarantees 2 elements of reads and of writes, and SSE2. Both 32-bit
+        // halves of a 64-bit lane test that lane's bit, so they agree.
+        unsafe {
+            let (bit, fill) = (_mm_setr_epi32(1, 1, 2, 2), _mm_set1_epi64x(fill as i64));
+            select_lanes(data.cast(), bits as i32, bit, fill, out.cast());
+        }
+    }
+}
+
+/// The 32-bit lanes of `data` where `bits & bit` is `bit` in the lane, else those of `fill`, to
+/// `out`.
+///
+/// # Safety
+/// 16 bytes of reads from `data` and of writes to `out`; SSE2.
+#[inline(always)]
+unsafe fn select_lanes(
+    data: *const __m128i,
+    bits: i32,
+    bit: __m128i,
+    fill: __m128i,
+    out: *mut __m128i,
+) {
+    // SAFETY: as the caller vouches.
+    unsafe {
+        let valid = _mm_cmpeq_epi32(_mm_and_si128(_mm_set1_epi32(bits), bit), bit);
+        let x = _mm_loadu_si128(data);
+        let v = _mm_or_si128(_mm_and_si128(valid, x), _mm_andnot_si128(valid, fill));
+        _mm_storeu_si128(out, v);
     }
 }
 
