@@ -11,7 +11,7 @@
 //! Checked: integers exact, floats in `Mode::Exact` correctly rounded (`norm2`: exactly the root
 //! of the rounded `Σx²` where that is normal, else within an ulp of the scaled root), on the
 //! dispatched call and on pools of 1, 2 and 3 threads that send every call to their workers;
-//! `dot` also on every ISA path at the chunking, merged in order; `Compensated` and `Fast` dots
+//! `dot` also on every ISA path at the chunking (untiled slices), merged in order; `Compensated` and `Fast` dots
 //! bit-identical on every pool; unequal lengths an error; the extremes numpy's (the first NaN,
 //! else the first smallest or largest), bit for bit, on every pool.
 
@@ -78,9 +78,14 @@ impl Case<'_> {
         )
     }
 
-    /// Where the chunks of `cut_every` elements end (the last one's end, `len`, implied).
+    /// Where the chunks of `cut_every` elements end (the last one's end, `len`, implied); none
+    /// for tiled slices, which the pools already cut into chunks.
     fn cuts(&self, len: usize) -> Vec<usize> {
-        let step = self.cut_every.unwrap_or(len).max(1);
+        let step = match self.cut_every {
+            Some(step) if !self.tiled => step,
+            _ => len,
+        }
+        .max(1);
         (step..len).step_by(step).collect()
     }
 
