@@ -8,8 +8,8 @@ the very same data (`pseudo_random`'s xorshift64* sequence and the `float_values
 crates/bench-support/src/data.rs), checks that numpy's integer sums equal coresum's, and writes
 target/compare/python.json. Without numpy it writes a note saying so instead.
 
-The reductions run on the f64 rows' data up to 8 MiB (and on the same values offset by 1e9, where
-a mean far from zero makes rounding show), through the coresum Python package (bindings/python;
+The reductions run on the f64 rows' data up to 8 MiB (and on values in 1e12 + [0, 1), where a
+mean far from zero makes numpy's variance lose most of its digits), through the coresum Python package (bindings/python;
 `pip install ./bindings/python`) where it is installed, numpy's peers alone otherwise. Each result's
 error is given in ulps of the exact value (big integers and fractions.Fraction): at most 0.5 means
 correctly rounded, which coresum's must be and numpy's dot, mean and var are not.
@@ -165,7 +165,10 @@ def reductions(rust, rounds, sample, settle):
         n = nbytes // 8
         both = floats(2 * n, False)
         base, b = both[:n], both[n:]
-        for kind, a in (("f64", base), ("f64+1e9", base + 1e9)):
+        # Uniform in [0, 1) far from zero: numpy's var takes its rounded mean, whose error
+        # (about an ulp of 1e12) shifts every deviation alike.
+        offset = 1e12 + (pseudo_random(n) >> np.uint64(11)).astype(np.float64) / 2.0**53
+        for kind, a in (("f64", base), ("1e12+[0,1)", offset)):
             exact = exact_moments(a, b)
             calls = {
                 "dot": (lambda: float(np.dot(a, b)), lambda: coresum.dot(a, b)),

@@ -13,25 +13,36 @@ const LOWEST: i64 = -2148;
 const BINS: usize = (1942 - LOWEST + 1) as usize;
 
 /// `Σ m · 2^e`, exact: one `i128` per exponent, which no bin overflows for fewer than 2^20
-/// terms of at most 106 bits.
-pub struct Fixed(Vec<i128>);
+/// terms of at most 106 bits; `low..high` spans the bins used.
+pub struct Fixed {
+    bins: Vec<i128>,
+    low: usize,
+    high: usize,
+}
 
 impl Default for Fixed {
     fn default() -> Self {
-        Fixed(vec![0; BINS])
+        Fixed {
+            bins: vec![0; BINS],
+            low: BINS,
+            high: 0,
+        }
     }
 }
 
 impl Fixed {
     /// Adds `m · 2^e`.
     pub fn add(&mut self, m: i128, e: i64) {
-        self.0[(e - LOWEST) as usize] += m;
+        let bin = (e - LOWEST) as usize;
+        self.bins[bin] += m;
+        (self.low, self.high) = (self.low.min(bin), self.high.max(bin + 1));
     }
 
     /// The total, in units of 2^LOWEST.
     pub fn total(&self) -> BigInt {
-        let bins = self.0.iter().enumerate().filter(|&(_, &m)| m != 0);
-        bins.map(|(i, &m)| BigInt::from(m) << i).sum()
+        let bins = self.bins.get(self.low..self.high).unwrap_or(&[]);
+        let terms = (self.low..).zip(bins).filter(|&(_, &m)| m != 0);
+        terms.map(|(i, &m)| BigInt::from(m) << i).sum()
     }
 }
 
@@ -180,7 +191,8 @@ pub fn variance(terms: &[f64], ddof: usize) -> Option<f64> {
 
 /// The correctly rounded mean of integers (`None` when empty).
 pub fn int_mean(values: &[i128]) -> Option<f64> {
-    let total: BigInt = values.iter().map(|&x| BigInt::from(x)).sum();
+    // No overflow: the values are below 2^64, and fewer than 2^63.
+    let total = BigInt::from(values.iter().sum::<i128>());
     (!values.is_empty()).then(|| round(&total, &BigUint::from(values.len()), 0))
 }
 

@@ -1,7 +1,7 @@
 //! The soak's reductions (issue 11): `dot`, `sum_sq`, `mean`, `variance` and `std_dev`, blocking
 //! or asynchronous (waited for, awaited, or dropped at once), each checked against an exact
-//! reference computed before the data is handed over (`common/exact.rs`). `mean` is every
-//! type's; the others need a `Dottable` one.
+//! reference computed before the data is handed over (`common/exact.rs`), only the one it
+//! needs. `mean` is every type's; the others need a `Dottable` one.
 
 use crate::exact;
 use crate::{Counted, Rng, Soak};
@@ -60,13 +60,22 @@ pub trait Reduce: Sized {
     fn reduce(pool: &Pool, rng: &mut Rng, data: Vec<Self>, what: &str);
 }
 
+/// The integers' references through their `i128` values: the dot product (converted by
+/// `out`), and the mean (`None`) or the variance (`Some(ddof)`).
 macro_rules! reduce_int {
     ($($t:ty),*) => {$(
         impl Reduce for $t {
             fn reduce(pool: &Pool, rng: &mut Rng, a: Vec<Self>, what: &str) {
-                let b = (0..a.len()).map(|_| <$t as Soak>::draw(rng)).collect::<Vec<_>>();
-                let want = expect_int(&a, &b, |x| x as i128, |x| x.try_into().unwrap());
-                any(pool, rng, (a, b), want, what);
+                let wide = |s: &[Self]| s.iter().map(|&x| x as i128).collect::<Vec<_>>();
+                let dot = |a: &[Self], b: &[Self]| {
+                    let total: i128 = a.iter().zip(b).map(|(&x, &y)| x as i128 * y as i128).sum();
+                    total.try_into().unwrap()
+                };
+                let moment = |a: &[Self], ddof: Option<usize>| match ddof {
+                    None => exact::int_mean(&wide(a)),
+                    Some(ddof) => exact::int_variance(&wide(a), ddof),
+                };
+                any(pool, rng, a, dot, moment, what);
             }
         }
     )*};
@@ -88,15 +97,18 @@ macro_rules! reduce_wide_int {
 
 reduce_wide_int!(i64, isize, u64, usize);
 
+/// The floats' references through their exact `f64` values.
 macro_rules! reduce_float {
     ($t:ty, $wide:expr) => {
         impl Reduce for $t {
             fn reduce(pool: &Pool, rng: &mut Rng, a: Vec<Self>, what: &str) {
-                let b = (0..a.len())
-                    .map(|_| <$t as Soak>::draw(rng))
-                    .collect::<Vec<_>>();
-                let want = expect_float(&a, &b, $wide);
-                any(pool, rng, (a, b), want, what);
+                let wide = |s: &[Self]| s.iter().map(|&x| $wide(x)).collect::<Vec<f64>>();
+                let dot = |a: &[Self], b: &[Self]| exact::dot(&wide(a), &wide(b));
+                let moment = |a: &[Self], ddof: Option<usize>| match ddof {
+                    None => exact::mean(&wide(a)),
+                    Some(ddof) => exact::variance(&wide(a), ddof),
+                };
+                any(pool, rng, a, dot, moment, what);
             }
         }
     };
@@ -109,22 +121,15 @@ reduce_float!(half::f16, half::f16::to_f64);
 #[cfg(feature = "half")]
 reduce_float!(half::bf16, half::bf16::to_f64);
 
-/// The exact results a `Dottable` element type's reductions must return.
-struct Expected<D> {
-    dot: D,
-    sum_sq: D,
-    mean: Option<f64>,
-    /// For ddof 0 and 1.
-    variance: [Option<f64>; 2],
-}
-
-/// One of `dot`, `sum_sq`, `mean`, `variance`, `std_dev` of `a` (and `b`, for `dot`), checked
-/// against `want`.
+/// One of `dot` (of `a` and a second slice drawn here), `sum_sq`, `mean`, `variance`, `std_dev`
+/// of `a`, checked against `dot_ref` or `moment_ref` (the mean for `None`, else the variance
+/// with that ddof).
 fn any<T: Soak + Dottable + Moments>(
     pool: &Pool,
     rng: &mut Rng,
-    (a, b): (Vec<T>, Vec<T>),
-    want: Expected<T::DotOutput>,
+    a: Vec<T>,
+    dot_ref: impl Fn(&[T], &[T]) -> T::DotOutput,
+    moment_ref: impl Fn(&[T], Option<usize>) -> Option<f64>,
     what: &str,
 ) {
     let way = Way::draw(rng);
@@ -137,73 +142,49 @@ fn any<T: Soak + Dottable + Moments>(
     };
     match rng.below(5) {
         0 => {
+            let b: Vec<T> = (0..a.len()).map(|_| T::draw(rng)).collect();
+            let want = dot_ref(&a, &b);
             let what = format!("{what}: dot {way:?}");
             let got = match way {
                 Way::Blocking => Some(pool.dot(&a, &b)),
                 _ => way.finish(pool.dot_async(Counted::new(a), Counted::new(b)), &what),
             };
             if let Some(got) = got {
-                assert_eq!(got.expect("equal lengths"), want.dot, "{what}");
+                assert_eq!(got.expect("equal lengths"), want, "{what}");
             }
         }
         1 => {
+            let want = dot_ref(&a, &a);
             let what = format!("{what}: sum_sq {way:?}");
             let got = match way {
                 Way::Blocking => Some(pool.sum_sq(&a)),
                 _ => way.finish(pool.sum_sq_async(Counted::new(a)), &what),
             };
             if let Some(got) = got {
-                assert_eq!(got, want.sum_sq, "{what}");
+                assert_eq!(got, want, "{what}");
             }
         }
-        2 => mean(pool, rng, a, want.mean, what),
+        2 => {
+            let want = moment_ref(&a, None);
+            mean(pool, rng, a, want, what);
+        }
         3 => {
+            let want = moment_ref(&a, Some(ddof));
             let what = format!("{what}: variance, ddof {ddof}, {way:?}");
             let got = match way {
                 Way::Blocking => Some(pool.variance(&a, ddof)),
                 _ => way.finish(pool.variance_async(Counted::new(a), ddof), &what),
             };
-            check(&what, got, want.variance[ddof]);
+            check(&what, got, want);
         }
         _ => {
+            let want = moment_ref(&a, Some(ddof)).map(f64::sqrt);
             let what = format!("{what}: std_dev, ddof {ddof}, {way:?}");
             let got = match way {
                 Way::Blocking => Some(pool.std_dev(&a, ddof)),
                 _ => way.finish(pool.std_dev_async(Counted::new(a), ddof), &what),
             };
-            check(&what, got, want.variance[ddof].map(f64::sqrt));
+            check(&what, got, want);
         }
-    }
-}
-
-/// The expectations for integers, through their `i128` values (`out` converts a dot result).
-fn expect_int<T: Dottable>(
-    a: &[T],
-    b: &[T],
-    wide: fn(T) -> i128,
-    out: fn(i128) -> T::DotOutput,
-) -> Expected<T::DotOutput> {
-    let values: Vec<i128> = a.iter().map(|&x| wide(x)).collect();
-    Expected {
-        dot: out(a.iter().zip(b).map(|(&x, &y)| wide(x) * wide(y)).sum()),
-        sum_sq: out(values.iter().map(|x| x * x).sum()),
-        mean: exact::int_mean(&values),
-        variance: [0, 1].map(|ddof| exact::int_variance(&values, ddof)),
-    }
-}
-
-/// The expectations for floats, through their exact `f64` values.
-fn expect_float<T: Dottable<DotOutput = f64>>(
-    a: &[T],
-    b: &[T],
-    wide: fn(T) -> f64,
-) -> Expected<f64> {
-    let x: Vec<f64> = a.iter().map(|&v| wide(v)).collect();
-    let y: Vec<f64> = b.iter().map(|&v| wide(v)).collect();
-    Expected {
-        dot: exact::dot(&x, &y),
-        sum_sq: exact::dot(&x, &x),
-        mean: exact::mean(&x),
-        variance: [0, 1].map(|ddof| exact::variance(&x, ddof)),
     }
 }
