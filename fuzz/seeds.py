@@ -137,6 +137,49 @@ def sum_seeds():
         [65504.0, 65504.0, -0.0, 6e-8, math.inf, 1.0], dtype="<f2").tobytes())
 
 
+# The reductions target's types (byte 0's low nibble): the Dottable ones.
+DOT_TYPES = ["u1", "i1", "u2", "i2", "u4", "i4", "f2", "bf16", "f4", "f8"]
+
+
+def reduction_seeds():
+    def pair(name, code, a, b, select=0, place=0, options=0):
+        """`a` and `b` (equal lengths) after the three control bytes."""
+        assert len(a) == len(b)
+        control = bytes([DOT_TYPES.index(code) | select, place, options])
+        write("reductions", name, control + element_bytes(code, a) + element_bytes(code, b))
+
+    for code in DOT_TYPES:
+        if code in ("f2", "bf16", "f4", "f8"):
+            a, b = [1.0, -0.5, 3.25, 1e3, -1e-3, 0.0, -0.0, 7.0], [2.0, 4.0, -1.0, 0.5, 8.0, -0.0, -0.0, 1.0]
+        elif code.startswith("u"):
+            a, b = [0, 1, 2, 3, 250, 7, 9, 100], [9, 8, 7, 6, 5, 4, 3, 255]
+        else:
+            a, b = [0, -1, 2, -3, 120, -128, 9, 100], [-128, -128, 7, 6, 127, -128, 3, 2]
+        # Offsets 3 and 1, ddof 1, chunks of 3.
+        pair(f"{code}-small", code, a, b, 0x30, 0x13, 1)
+    top = {"i1": -128, "i2": -(2**15), "i4": -(2**31)}
+    for code, low in top.items():
+        # MIN·MIN everywhere (pmaddwd's and vpdpwssd's wrapping pair), past one block of lanes.
+        pair(f"{code}-min-squares", code, [low] * 70, [low] * 69 + [-low - 1], 0x70, 0x21, 0)
+    pair("u4-max", "u4", [2**32 - 1] * 40, [2**32 - 1] * 40, 0xf0, 0, 3)
+    nan, inf = math.nan, math.inf
+    pair("f8-cancel", "f8", [1e300, 1e300, 1.0], [1e300, -1e300, 1e-300], 0x10, 0, 1)
+    pair("f8-specials", "f8", [inf, 1.0, nan, 0.0], [0.0, 2.0, 1.0, inf], 0x20, 0x11, 0)
+    pair("f8-inf-minus-inf", "f8", [inf, 1.0], [1.0, -inf], 0, 0x22, 0)
+    pair("f8-neg-zeros", "f8", [-0.0, 0.0, -1e-300], [1.0, -3.0, 1e-300], 0x40, 0x31, 0)
+    pair("f8-huge-norm", "f8", [1e300, 1e300, -1e300], [1.0, 1.0, 1.0], 0, 0, 2)
+    pair("f8-tiny-norm", "f8", [1e-300] * 4 + [5e-324], [1e-300] * 5, 0x50, 0x03, 1)
+    # A large offset: a variance that numpy's two-pass float algorithm does not round correctly.
+    pair("f8-offset-variance", "f8", [1e9 + i % 4 for i in range(40)], [1.0] * 40, 0x80, 0, 1)
+    pair("f4-minmax-nan", "f4", [1.0, -2.0, 0.0, -0.0] * 8 + [nan, -9.0],
+         [3.0] * 34, 0xb0, 0x12, 0)
+    pair("f2-max", "f2", [65504.0, 65504.0, -0.0, 6e-8], [65504.0, 2.0, 1.0, 6e-8], 0, 0, 0)
+    # Both slices past one pool chunk (options bits 6 and 7): several chunks on every pool.
+    pair("f8-tiled", "f8", [0.1, -3.0, 1e10, 7.5], [2.0, 1e-10, 0.3, -1.0], 0x10, 0x21, 0xc1)
+    pair("i2-tiled", "i2", [-(2**15), 5, 7, 2**15 - 1], [-(2**15), -1, 3, 2], 0, 0x10, 0xc0)
+
+
 if __name__ == "__main__":
     npy_seeds()
     sum_seeds()
+    reduction_seeds()

@@ -1,13 +1,21 @@
 #!/usr/bin/env python3
-"""The Python peers of benches/compare.rs: numpy's np.sum and math.fsum, over the same bytes.
+"""The Python peers of benches/compare.rs: numpy's np.sum and math.fsum, over the same bytes;
+and numpy's np.dot, np.min, np.mean and np.var beside coresum's dot, min, mean and var (issue 11).
 
 Usage: scripts/compare_py.py  (after `cargo bench --bench compare -- measure`; scripts/compare.sh
 runs both). Reads target/compare/rust.json for the rows and the rounds to measure, regenerates
 the very same data (`pseudo_random`'s xorshift64* sequence and the `float_values` drawn from it,
 crates/bench-support/src/data.rs), checks that numpy's integer sums equal coresum's, and writes
 target/compare/python.json. Without numpy it writes a note saying so instead.
+
+The reductions run on the f64 rows' data up to 8 MiB (and on values in 1e12 + [0, 1), where a
+mean far from zero makes numpy's variance lose most of its digits), through the coresum Python package (bindings/python;
+`pip install ./bindings/python`) where it is installed, numpy's peers alone otherwise. Each result's
+error is given in ulps of the exact value (big integers and fractions.Fraction): at most 0.5 means
+correctly rounded, which coresum's must be and numpy's dot, mean and var are not.
 """
 import json, math, os, platform, statistics, sys, time
+from fractions import Fraction
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 OUT = os.path.join(ROOT, "target", "compare")
@@ -117,6 +125,87 @@ def interleaved(peers, rounds, sample, settle):
     return {n: statistics.median_low(t) for n, t in times.items()}, results
 
 
+REDUCTION_BYTES = 8 << 20  # the largest reduction row: the exact references take seconds here
+
+
+def exact_moments(a, b):
+    """The exact dot(a, b), min(a), mean(a) and population variance of a, as Fractions: the
+    values as integers in units of 2^-1074, summed exactly."""
+    scale = 1 << 1074
+    x = [n * (scale // d) for n, d in map(float.as_integer_ratio, a.tolist())]
+    y = [n * (scale // d) for n, d in map(float.as_integer_ratio, b.tolist())]
+    n = len(x)
+    total, squares = sum(x), sum(v * v for v in x)
+    return {
+        "dot": Fraction(sum(p * q for p, q in zip(x, y)), scale * scale),
+        "min": Fraction(min(x), scale),
+        "mean": Fraction(total, n * scale),
+        "var": Fraction(n * squares - total * total, n * n * scale * scale),
+    }
+
+
+def ulps(x, exact):
+    """|x - exact| in units in the last place at `exact` (a Fraction); inf for a non-finite x."""
+    if not math.isfinite(x):
+        return math.inf
+    return float(abs(Fraction(x) - exact) / Fraction(math.ulp(float(exact))))
+
+
+def reductions(rust, rounds, sample, settle):
+    """dot, min, mean and var: numpy's beside coresum's on the same arrays, timed interleaved,
+    each result's error in ulps of the exact value."""
+    try:
+        import coresum
+    except ImportError:
+        coresum = None
+        print("compare_py: the coresum Python package is not installed (pip install ./bindings/python): numpy only")
+    sizes = sorted({row["bytes"] for row in rust["floats"] if row["set"] == "f64" and row["bytes"] <= REDUCTION_BYTES})
+    rows = []
+    for nbytes in sizes:
+        n = nbytes // 8
+        both = floats(2 * n, False)
+        base, b = both[:n], both[n:]
+        # Uniform in [0, 1) far from zero: numpy's var takes its rounded mean, whose error
+        # (about an ulp of 1e12) shifts every deviation alike.
+        offset = 1e12 + (pseudo_random(n) >> np.uint64(11)).astype(np.float64) / 2.0**53
+        for kind, a in (("f64", base), ("1e12+[0,1)", offset)):
+            exact = exact_moments(a, b)
+            calls = {
+                "dot": (lambda: float(np.dot(a, b)), lambda: coresum.dot(a, b)),
+                "min": (lambda: float(np.min(a)), lambda: coresum.min(a)),
+                "mean": (lambda: float(np.mean(a)), lambda: coresum.mean(a)),
+                "var": (lambda: float(np.var(a)), lambda: coresum.var(a)),
+            }
+            for op, (numpy_call, coresum_call) in calls.items():
+                peers = {"numpy": numpy_call}
+                if coresum is not None:
+                    peers["coresum"] = coresum_call
+                seconds, results = interleaved(peers, rounds(nbytes), sample, settle)
+                error = {name: ulps(float(value), exact[op]) for name, value in results.items()}
+                if error.get("coresum", 0) > 0.5:
+                    sys.exit(f"compare_py: {kind}/{nbytes} {op}: coresum {results['coresum']!r} is {error['coresum']} ulp off")
+                rows.append(
+                    {
+                        "set": kind,
+                        "bytes": nbytes,
+                        "op": op,
+                        "seconds": seconds,
+                        "results": {k: repr(float(v)) for k, v in results.items()},
+                        "exact": repr(float(exact[op])),
+                        "ulps": {k: round(v, 3) for k, v in error.items()},
+                    }
+                )
+    print("\n| data | bytes | op | numpy µs | coresum µs | coresum / numpy speed | numpy ulps | coresum ulps |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|")
+    for row in rows:
+        t, e = row["seconds"], row["ulps"]
+        ours = f"{t['coresum'] * 1e6:.1f}" if "coresum" in t else "—"
+        ratio = f"{t['numpy'] / t['coresum']:.2f}×" if "coresum" in t else "—"
+        print(f"| {row['set']} | {row['bytes']} | {row['op']} | {t['numpy'] * 1e6:.1f} | {ours} | {ratio} "
+              f"| {e['numpy']:.3g} | {e.get('coresum', '—')} |")
+    return {"coresum_package": coresum is not None, "rows": rows}
+
+
 def main():
     with open(os.path.join(OUT, "rust.json")) as f:
         rust = json.load(f)
@@ -169,6 +258,7 @@ def main():
                 "errors": errors,
             }
         )
+    reduction_rows = reductions(rust, rounds, sample, settle)
     write(
         {
             "python": platform.python_version(),
@@ -176,6 +266,7 @@ def main():
             "load_after": " ".join(open("/proc/loadavg").read().split()[:3]),
             "integers": integers,
             "floats": results_out,
+            "reductions": reduction_rows,
         }
     )
     print(f"compare_py: wrote {os.path.join(OUT, 'python.json')}")

@@ -60,6 +60,9 @@ mod stats;
 mod strided;
 // Summary: one-pass, mergeable statistics (issue 11, `coresum stats`).
 mod summary;
+// The reductions' kernels on small inputs, for Miri (issue 11).
+#[cfg(test)]
+mod reduction_tests;
 #[cfg(test)]
 mod tail_tests;
 

@@ -1,12 +1,19 @@
-//! Soak: many mixed sums (and, one in four, min/max/argmin/argmax) from 8 submitter threads on one small-threshold pool, every result checked
-//! against an exact reference, with random cancellation, while the process's thread count is
-//! sampled. Catches what unit tests of one mechanism miss: a rare lost wake-up (a hang), a result
+//! Soak: many mixed sums (and, one in four, min/max/argmin/argmax; one in four dot, sum_sq,
+//! mean, variance or std_dev: `soak/reductions.rs`) from 8 submitter threads on one
+//! small-threshold pool, every result checked against an exact reference, with random
+//! cancellation, while the process's thread count is sampled. Catches what unit tests of one mechanism miss: a rare lost wake-up (a hang), a result
 //! merged from another job's slots, an owner leaked by a cancelled job, a worker spawned per sum.
 //!
 //! `CORESUM_SOAK_SUMS` sets the number of sums: by default 100,000 in release builds (about 4 s on
 //! 2 cores), 5,000 in debug builds (whose reference is far slower); `CORESUM_SOAK_SEED` the seed.
 //! `.ci/lanes/soak.sh` runs 100,000 from each of several seeds.
 
+// norm2's reference is the fuzz target's.
+#[allow(dead_code)]
+#[path = "common/exact.rs"]
+mod exact;
+#[path = "soak/reductions.rs"]
+mod reductions;
 #[path = "common/reference.rs"]
 mod reference;
 
@@ -70,7 +77,7 @@ impl<T> Drop for Counted<T> {
 }
 
 /// An element type with a random value generator and an exact expectation for its sums.
-trait Soak: Summable + Copy + PartialOrd + Send + Sync + 'static {
+trait Soak: Summable + reductions::Reduce + Copy + PartialOrd + Send + Sync + 'static {
     /// What a sum must match, computed before the data is handed over.
     type Expected: Send;
     fn draw(rng: &mut Rng) -> Self;
@@ -227,8 +234,10 @@ fn one<T: Soak>(pool: &Pool, rng: &mut Rng, chunk_bytes: usize, what: &str) {
         _ => rng.below((5 * chunk_bytes / 2 / size) as u64),
     } as usize;
     let data: Vec<T> = (0..len).map(|_| T::draw(rng)).collect();
-    if rng.below(4) == 0 {
-        return extreme(pool, rng, data, what);
+    match rng.below(8) {
+        0 | 1 => return extreme(pool, rng, data, what),
+        2 | 3 => return T::reduce(pool, rng, data, what),
+        _ => {}
     }
     let mode = [Mode::Exact, Mode::Compensated, Mode::Fast][rng.below(3) as usize];
     let expected = T::expect(&data, mode);

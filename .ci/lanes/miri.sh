@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Miri over the library's unit tests: the portable integer and float kernels (every element offset
-# within 16 bytes and every tail length, src/tail_tests.rs), the chunk plan, the exact accumulator,
-# and the pool's job life cycle on tiny sums (submit, complete, cancel by drop, panics, shutdown
-# with jobs queued; src/pool/mod.rs). Strict provenance: no integer-to-pointer casts anywhere.
+# within 16 bytes and every tail length, src/tail_tests.rs), the dot kernels the same way and
+# mean/variance on small cases (src/reduction_tests.rs), the extremes (src/extreme.rs), the chunk
+# plan, the exact accumulator, and the pool's job life cycle on tiny sums (submit, complete,
+# cancel by drop, panics, shutdown with jobs queued; src/pool/mod.rs). Strict provenance: no integer-to-pointer casts anywhere.
 # Isolation is off because building a pool reads the affinity mask and sysfs cache sizes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Soak (tests/soak.rs): 100,000 mixed blocking and asynchronous sums of every type from 8 threads,
-# with random cancellation, each checked against an exact reference, the thread count sampled and
+# Soak (tests/soak.rs): 100,000 mixed blocking and asynchronous sums of every type from 8 threads
+# (a quarter of them min/max/argmin/argmax, a quarter dot/sum_sq/mean/variance/std_dev:
+# tests/soak/reductions.rs), with random cancellation, each checked against an exact reference, the thread count sampled and
 # every cancelled sum's data released. Once per seed; set CORESUM_SOAK_SEEDS / CORESUM_SOAK_SUMS to
 # go longer.
 set -euo pipefail

@@ -19,7 +19,7 @@
 
 use coresum::{Isa, Mode, Summable, sum_on_with};
 use coresum_fuzz::reference::{canon, reference};
-use coresum_fuzz::{Placed, Visit, check_rounded, pool, visit};
+use coresum_fuzz::{CUTS, Placed, Visit, check_rounded, first_extreme, pool, visit};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -33,26 +33,6 @@ fuzz_target!(|data: &[u8]| {
     };
     visit(select & 0x0f, case);
 });
-
-/// Chunk lengths (in elements) for the chunked sums; `None` for one chunk.
-const CUTS: [Option<usize>; 16] = [
-    None,
-    Some(1),
-    Some(2),
-    Some(3),
-    Some(4),
-    Some(5),
-    Some(7),
-    Some(8),
-    Some(15),
-    Some(16),
-    Some(17),
-    Some(31),
-    Some(32),
-    Some(63),
-    Some(64),
-    Some(129),
-];
 
 struct Case<'a> {
     bytes: &'a [u8],
@@ -100,19 +80,9 @@ impl Case<'_> {
         key: impl Fn(T) -> K,
         id: impl Fn(T) -> u128,
     ) {
-        #[allow(clippy::eq_op)]
-        let nan = |k: K| k != k;
+        let keys: Vec<K> = data.iter().map(|&x| key(x)).collect();
         for max in [false, true] {
-            let better = |a: K, b: K| if max { a > b } else { a < b };
-            let index = data.iter().position(|&x| nan(key(x))).or_else(|| {
-                (0..data.len()).reduce(|best, i| {
-                    if better(key(data[i]), key(data[best])) {
-                        i
-                    } else {
-                        best
-                    }
-                })
-            });
+            let index = first_extreme(&keys, max);
             let want = index.map(|i| (id(data[i]), i));
             let check = |what: &str, (value, index): (Option<T>, Option<usize>)| {
                 assert_eq!(value.map(&id).zip(index), want, "{what}, max {max}");

@@ -7,6 +7,11 @@
 #[path = "../../tests/common/reference.rs"]
 pub mod reference;
 
+/// The reductions' exact references (dot, mean, variance, norm), also the test suite's.
+#[allow(dead_code)]
+#[path = "../../tests/common/exact.rs"]
+pub mod exact;
+
 use coresum::{Mode, Pool, Summable};
 use half::{bf16, f16};
 use std::sync::OnceLock;
@@ -53,6 +58,56 @@ pub fn pool() -> &'static Pool {
             .spin(Duration::from_micros(10))
             .build()
             .expect("a 2-thread unpinned pool")
+    })
+}
+
+/// Chunk lengths (in elements) for the chunked reductions (an input's high nibble picks one); `None` for one chunk.
+pub const CUTS: [Option<usize>; 16] = [
+    None,
+    Some(1),
+    Some(2),
+    Some(3),
+    Some(4),
+    Some(5),
+    Some(7),
+    Some(8),
+    Some(15),
+    Some(16),
+    Some(17),
+    Some(31),
+    Some(32),
+    Some(63),
+    Some(64),
+    Some(129),
+];
+
+/// Pools of 1, 2 and 3 workers, unpinned, every non-empty call sent to them: results must agree
+/// bit for bit whatever the thread count.
+pub fn pools() -> &'static [Pool] {
+    static POOLS: OnceLock<Vec<Pool>> = OnceLock::new();
+    POOLS.get_or_init(|| {
+        (1..=3)
+            .map(|threads| {
+                Pool::builder()
+                    .threads(threads)
+                    .pin(false)
+                    .inline_bytes(0)
+                    .spin(Duration::from_micros(10))
+                    .build()
+                    .expect("a small unpinned pool")
+            })
+            .collect()
+    })
+}
+
+/// numpy's `argmin`/`argmax` of `keys` (with `max`): the first NaN (a key unequal to itself), else
+/// the first smallest or largest; `None` when empty.
+pub fn first_extreme<K: PartialOrd + Copy>(keys: &[K], max: bool) -> Option<usize> {
+    #[allow(clippy::eq_op)]
+    let nan = |k: K| k != k;
+    let better = |a: K, b: K| if max { a > b } else { a < b };
+    keys.iter().position(|&k| nan(k)).or_else(|| {
+        (0..keys.len()).reduce(|best, i| if better(keys[i], keys[best]) { i } else { best })
     })
 }
 
