@@ -261,22 +261,29 @@ mod tests {
                 _ => (i as f64).sqrt() * 1e-200,
             })
             .collect();
+        let shrunk: Vec<f64> = values.iter().map(|&x| x * 0.5f64.powi(30)).collect();
         for isa in Isa::available() {
             let kernels = Kernels::get(isa).unwrap();
-            let tile = Tile {
-                first: values.as_ptr(),
-                stride: cols as isize,
-                rows,
-                cols,
-            };
             let mut acc = vec![crate::ExactSum::new(); cols];
             let mut slack = vec![0.0; cols];
             let mut keys = vec![crate::algo::float::NO_KEY; cols];
-            // SAFETY: the tile is `values`; the table's ISA is available.
-            unsafe { (kernels.columns.f64_certified)(tile, &mut acc, &mut slack, &mut keys) };
+            // The second tile's magnitudes drop by 2^30 and the third's rise back: each takes
+            // its plan from the tile before it, and redoes the columns that plan does not fit.
+            for data in [&values, &shrunk, &values] {
+                let tile = Tile {
+                    first: data.as_ptr(),
+                    stride: cols as isize,
+                    rows,
+                    cols,
+                };
+                // SAFETY: the tile is `data`; the table's ISA is available.
+                unsafe { (kernels.columns.f64_certified)(tile, &mut acc, &mut slack, &mut keys) };
+            }
             for j in 0..cols {
                 let mut exact = crate::ExactSum::new();
-                (0..rows).for_each(|r| exact.add(values[r * cols + j]));
+                for data in [&values, &shrunk, &values] {
+                    (0..rows).for_each(|r| exact.add(data[r * cols + j]));
+                }
                 let exact = exact.finish();
                 let got = acc[j].finish_within(2.0 * slack[j]);
                 let same = |x: f64| x.to_bits() == exact.to_bits() || x.is_nan() && exact.is_nan();
