@@ -178,7 +178,7 @@ fn magnitudes_jumping_between_tiles() {
         4 => pow2(1015),
         5 => pow2(-1060),
         6 => 2.0,
-        _ if j % 3 == 0 => f64::INFINITY,
+        _ if j.is_multiple_of(3) => f64::INFINITY,
         _ => 0.5,
     };
     let m = Array2::from_shape_fn((rows, cols), |(r, j)| {
