@@ -195,8 +195,9 @@ mod tests {
             let kernels = Kernels::get(isa).unwrap();
             for stride in [cols as isize, -(cols as isize)] {
                 let first = if stride > 0 { 0 } else { (rows - 1) * cols };
+                // From the whole slice's pointer: a negative stride reads rows before `first`.
                 let tile = Tile {
-                    first: values[first..].as_ptr(),
+                    first: values.as_ptr().wrapping_add(first),
                     stride,
                     rows,
                     cols,
@@ -214,7 +215,7 @@ mod tests {
                 assert_eq!(got, want, "{isa} {stride}");
                 let narrow: Vec<i8> = values.iter().map(|&x| x as i8).collect();
                 let tile = Tile {
-                    first: narrow[first..].as_ptr(),
+                    first: narrow.as_ptr().wrapping_add(first),
                     stride,
                     rows,
                     cols,
