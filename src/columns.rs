@@ -15,6 +15,7 @@
 //! `coresum::sum` of each gathered column.
 
 use crate::algo::columns::{TILE_ROWS, Tile, tile_cols};
+use crate::algo::float::NO_KEY;
 use crate::arch::Kernels;
 use crate::element::{Mode, Summable};
 use crate::exact_sum::ExactSum;
@@ -210,10 +211,12 @@ columns_int! { usize => u16 as u16; isize => i16 as i16; }
 
 /// The accumulators of a block of float columns over a band.
 pub enum FloatBand {
-    /// Exact and Compensated: the certified pass, an exact accumulator and its slack per column.
+    /// Exact and Compensated: the certified pass, an exact accumulator and its slack per column,
+    /// and the largest magnitude bits of each column in the last tile (the next tile's plan).
     Certified {
         sums: Vec<ExactSum>,
         slack: Vec<f64>,
+        keys: Vec<u64>,
     },
     /// Fast: a plain sum per column, and whether any row was added.
     Fast { sums: Vec<f64>, nonempty: bool },
@@ -229,6 +232,7 @@ impl FloatBand {
             Mode::Exact | Mode::Compensated => FloatBand::Certified {
                 sums: vec![ExactSum::new(); cols],
                 slack: vec![0.0; cols],
+                keys: vec![NO_KEY; cols],
             },
         }
     }
@@ -243,7 +247,7 @@ impl FloatBand {
                 .into_iter()
                 .map(|sum| FloatPartial::Compensated { sum })
                 .collect(),
-            FloatBand::Certified { sums, slack } => sums
+            FloatBand::Certified { sums, slack, .. } => sums
                 .into_iter()
                 .zip(slack)
                 .map(|(sum, slack)| FloatPartial::Exact { sum, slack })
@@ -271,8 +275,8 @@ macro_rules! columns_float {
                             (kernels.columns.$fast)(tile, sums);
                             *nonempty |= tile.rows > 0;
                         }
-                        FloatBand::Certified { sums, slack } => {
-                            (kernels.columns.$certified)(tile, sums, slack)
+                        FloatBand::Certified { sums, slack, keys } => {
+                            (kernels.columns.$certified)(tile, sums, slack, keys)
                         }
                     }
                 }

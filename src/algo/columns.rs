@@ -17,7 +17,8 @@
 //! `algo/float/columns.rs`.
 
 /// Rows per tile: what bounds each column accumulator between two flushes (see the module docs),
-/// and with 4 KiB row segments 1 MiB of data, which stays in L2 between a tile's passes.
+/// and with 4 KiB row segments 1 MiB of data, which stays in L2 for the columns a float tile
+/// redoes (128 rows measured no faster; docs/PERFORMANCE.md).
 pub(crate) const TILE_ROWS: usize = 256;
 /// The most columns a tile has (the accumulator arrays' length).
 pub(crate) const MAX_TILE_COLS: usize = 1024;
@@ -30,6 +31,35 @@ pub(crate) const fn tile_cols<T>() -> usize {
     } else {
         MAX_TILE_COLS
     }
+}
+
+/// How many rows ahead of the ones being added the certified float kernel touches a row
+/// segment's first cache lines: in a wide matrix each 4 KiB segment is a page of its own, where
+/// the hardware prefetchers stop, and a hint at its start sets them going before the loads get
+/// there (prefetching whole segments costs more instructions than it saves; docs/PERFORMANCE.md).
+pub(crate) const PREFETCH_ROWS: usize = 8;
+
+/// Asks for the first two cache lines of the row segment `r` rows after the tile's first: `r`
+/// may lie past the tile, even past the matrix (a prefetch hint never faults). A no-op off
+/// x86-64.
+#[inline(always)]
+pub(crate) fn prefetch_row_start<T>(tile: Tile<T>, r: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use core::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        // Never dereferenced, so the wrapping arithmetic is enough.
+        let start = tile
+            .first
+            .wrapping_offset(r as isize * tile.stride)
+            .cast::<i8>();
+        // SAFETY: a prefetch hint never faults, whatever the address; SSE is part of x86-64.
+        unsafe {
+            _mm_prefetch::<_MM_HINT_T0>(start);
+            _mm_prefetch::<_MM_HINT_T0>(start.wrapping_add(64));
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (tile, r);
 }
 
 /// `rows` row segments of `cols` consecutive elements, the first at `first`, each `stride`
@@ -165,8 +195,9 @@ mod tests {
             let kernels = Kernels::get(isa).unwrap();
             for stride in [cols as isize, -(cols as isize)] {
                 let first = if stride > 0 { 0 } else { (rows - 1) * cols };
+                // From the whole slice's pointer: a negative stride reads rows before `first`.
                 let tile = Tile {
-                    first: values[first..].as_ptr(),
+                    first: values.as_ptr().wrapping_add(first),
                     stride,
                     rows,
                     cols,
@@ -184,7 +215,7 @@ mod tests {
                 assert_eq!(got, want, "{isa} {stride}");
                 let narrow: Vec<i8> = values.iter().map(|&x| x as i8).collect();
                 let tile = Tile {
-                    first: narrow[first..].as_ptr(),
+                    first: narrow.as_ptr().wrapping_add(first),
                     stride,
                     rows,
                     cols,
@@ -231,21 +262,29 @@ mod tests {
                 _ => (i as f64).sqrt() * 1e-200,
             })
             .collect();
+        let shrunk: Vec<f64> = values.iter().map(|&x| x * 0.5f64.powi(30)).collect();
         for isa in Isa::available() {
             let kernels = Kernels::get(isa).unwrap();
-            let tile = Tile {
-                first: values.as_ptr(),
-                stride: cols as isize,
-                rows,
-                cols,
-            };
             let mut acc = vec![crate::ExactSum::new(); cols];
             let mut slack = vec![0.0; cols];
-            // SAFETY: the tile is `values`; the table's ISA is available.
-            unsafe { (kernels.columns.f64_certified)(tile, &mut acc, &mut slack) };
+            let mut keys = vec![crate::algo::float::NO_KEY; cols];
+            // The second tile's magnitudes drop by 2^30 and the third's rise back: each takes
+            // its plan from the tile before it, and redoes the columns that plan does not fit.
+            for data in [&values, &shrunk, &values] {
+                let tile = Tile {
+                    first: data.as_ptr(),
+                    stride: cols as isize,
+                    rows,
+                    cols,
+                };
+                // SAFETY: the tile is `data`; the table's ISA is available.
+                unsafe { (kernels.columns.f64_certified)(tile, &mut acc, &mut slack, &mut keys) };
+            }
             for j in 0..cols {
                 let mut exact = crate::ExactSum::new();
-                (0..rows).for_each(|r| exact.add(values[r * cols + j]));
+                for data in [&values, &shrunk, &values] {
+                    (0..rows).for_each(|r| exact.add(data[r * cols + j]));
+                }
                 let exact = exact.finish();
                 let got = acc[j].finish_within(2.0 * slack[j]);
                 let same = |x: f64| x.to_bits() == exact.to_bits() || x.is_nan() && exact.is_nan();

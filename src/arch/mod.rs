@@ -117,10 +117,14 @@ pub(crate) struct ColumnKernels {
     /// Plain IEEE additions per column ([`crate::Mode::Fast`]).
     pub(crate) f64_fast: unsafe fn(Tile<f64>, &mut [f64]),
     pub(crate) f32_fast: unsafe fn(Tile<f32>, &mut [f64]),
-    /// The certified pass per column: exact accumulators and their slack.
-    pub(crate) f64_certified: unsafe fn(Tile<f64>, &mut [ExactSum], &mut [f64]),
-    pub(crate) f32_certified: unsafe fn(Tile<f32>, &mut [ExactSum], &mut [f64]),
+    /// The certified pass per column: exact accumulators, their slack, and each column's
+    /// largest magnitude bits in the last tile (`algo::float::columns`, one pass over memory).
+    pub(crate) f64_certified: CertifiedColumns<f64>,
+    pub(crate) f32_certified: CertifiedColumns<f32>,
 }
+
+/// A certified column kernel: a tile, then per column its exact accumulator, slack and last key.
+pub(crate) type CertifiedColumns<E> = unsafe fn(Tile<E>, &mut [ExactSum], &mut [f64], &mut [u64]);
 
 /// The dot-product kernels of one ISA (`algo::dot`); each reads `min(a.len(), b.len())` pairs.
 #[derive(Debug)]
@@ -304,13 +308,13 @@ macro_rules! kernel_table {
         $crate::arch::kernel_table!(@fn $attrs
             #[doc = "The certified pass of each column of a tile of `f64`."]
             columns_f64_certified(tile: $crate::algo::columns::Tile<f64>,
-                acc: &mut [$crate::exact_sum::ExactSum], slack: &mut [f64])
-                = $crate::algo::float::certified_columns::<f64>(tile, acc, slack));
+                acc: &mut [$crate::exact_sum::ExactSum], slack: &mut [f64], keys: &mut [u64])
+                = $crate::algo::float::certified_columns::<f64>(tile, acc, slack, keys));
         $crate::arch::kernel_table!(@fn $attrs
             #[doc = "The certified pass of each column of a tile of `f32`."]
             columns_f32_certified(tile: $crate::algo::columns::Tile<f32>,
-                acc: &mut [$crate::exact_sum::ExactSum], slack: &mut [f64])
-                = $crate::algo::float::certified_columns::<f32>(tile, acc, slack));
+                acc: &mut [$crate::exact_sum::ExactSum], slack: &mut [f64], keys: &mut [u64])
+                = $crate::algo::float::certified_columns::<f32>(tile, acc, slack, keys));
         const COLUMNS: $crate::arch::ColumnKernels = $crate::arch::ColumnKernels {
             $($t: $name,)*
             f64_fast: columns_f64_fast,

@@ -6,9 +6,9 @@
 //! The certified pass of `certified.rs`, with each column of the tile as one lane:
 //!
 //! ```text
-//! key[j] = max over the tile's rows of the magnitude bits of x_rj      (pass 1, reads memory)
-//! σ_j = 1.5 · 2^B_j,  B_j = M_j + 10  where 2^M_j bounds column j     (per column)
-//! s[j] = σ_j; for each row: t = s[j] + x; e[j] += x − (t − s[j]); s[j] = t   (pass 2, from L2)
+//! key[j] = max over the tile's rows of the magnitude bits of x_rj
+//! σ_j = 1.5 · 2^B_j,  B_j = M_j + 10  where 2^M_j bounds column j     (per column, from key[j])
+//! s[j] = σ_j; for each row: t = s[j] + x; e[j] += x − (t − s[j]); s[j] = t
 //! acc_j += bits(s[j]) − bits(σ_j) ulps exactly, + e[j]; slack_j += 2^-30 · ulp_j
 //! ```
 //!
@@ -21,11 +21,34 @@
 //! (as in `certified.rs`); columns of only zeros, or with a NaN or an infinity, go to their
 //! accumulator element by element, which applies the IEEE rules. The caller finishes each
 //! column as a slice sum is finished: certified, or retried with the error-free pass.
+//!
+//! # One pass over memory
+//!
+//! `σ_j` needs the tile's largest magnitude before the first addition, which would take a pass
+//! of its own over memory. Instead a tile takes its *plan* `(σ_j, scale_j)` from the previous
+//! tile's keys (the band's first tile finds its keys in a pass of their own), and the one pass
+//! over memory computes the offset sums into tile-local lanes and this tile's keys together.
+//! Then, per column, the plan of the tile's own key is compared with the plan used:
+//!
+//! - equal: the lanes hold exactly what the two passes compute, since the additions depend on
+//!   the data and on `(σ_j, scale_j)` only, and that is the plan the tile's own key gives; so
+//!   the bound above holds and the lanes are committed to the accumulator;
+//! - different: the lanes are dropped and the column is redone from L2 with its own plan (the
+//!   second of the two passes, for that column alone, scalar, the same additions in the same
+//!   order); special columns (only zeros, a NaN, an infinity) go element by element as before.
+//!
+//! Either way every column's committed terms are bit for bit those of the two-pass form, so
+//! results (Exact, and Compensated's rounding too) do not depend on the previous tile. The keys
+//! of this tile become the next tile's plan.
 
 use super::certified::{SCALE_BINADES, residual_bound};
 use super::{Element, sigma_at, sigma_exponent};
-use crate::algo::columns::{MAX_TILE_COLS, TILE_ROWS, Tile};
+use crate::algo::columns::{MAX_TILE_COLS, PREFETCH_ROWS, TILE_ROWS, Tile, prefetch_row_start};
 use crate::exact_sum::ExactSum;
+
+/// The key of a column before its band's first tile: the keys of that tile are then found in a
+/// pass of their own.
+pub(crate) const NO_KEY: u64 = u64::MAX;
 
 /// The magnitude bits of `x`: their maximum over a column holds its largest exponent, is 0 when
 /// the column is only zeros, and is at least `0x7ff << 52` when it holds a NaN or an infinity.
@@ -40,53 +63,55 @@ fn special(key: u64) -> bool {
     key == 0 || key >> 52 >= 0x7ff
 }
 
-/// Adds each column of `tile` to `acc[j]` up to an error it adds to `slack[j]` (see the module
-/// docs).
+/// Adds each column of `tile` to `acc[j]` up to an error it adds to `slack[j]`; `keys[j]` holds
+/// the previous tile's key of column `j` (or [`NO_KEY`] in every column before a band's first
+/// tile) and is left holding this tile's (see the module docs).
 ///
 /// # Safety
 /// The tile must describe elements valid for reads, with at most [`TILE_ROWS`] rows and
-/// [`MAX_TILE_COLS`] columns, `acc` and `slack` one per column; the CPU must support the ISA of
-/// the kernel this is inlined into.
+/// [`MAX_TILE_COLS`] columns, `acc`, `slack` and `keys` one per column; the CPU must support the
+/// ISA of the kernel this is inlined into.
 #[inline(always)]
 pub(crate) unsafe fn certified_columns<E: Element>(
     tile: Tile<E>,
     acc: &mut [ExactSum],
     slack: &mut [f64],
+    keys: &mut [u64],
 ) {
     const { assert!(TILE_ROWS <= 1 << 8) };
     let cols = tile.cols;
     debug_assert!(tile.rows <= TILE_ROWS && cols <= MAX_TILE_COLS);
-    debug_assert!(acc.len() == cols && slack.len() == cols);
-    let mut keys = [0u64; MAX_TILE_COLS];
-    let keys = &mut keys[..cols];
-    for r in 0..tile.rows {
-        // SAFETY: `r < rows`; the caller vouches for the tile (and for the rows below).
-        let row = unsafe { tile.row(r) };
-        for (key, &x) in keys.iter_mut().zip(row) {
-            *key = (*key).max(magnitude(x.widen()));
+    debug_assert!(acc.len() == cols && slack.len() == cols && keys.len() == cols);
+    if keys.first() == Some(&NO_KEY) {
+        keys.fill(0);
+        for r in 0..tile.rows {
+            // SAFETY: `r < rows`; the caller vouches for the tile (and for the rows below).
+            let row = unsafe { tile.row(r) };
+            for (key, &x) in keys.iter_mut().zip(row) {
+                *key = (*key).max(magnitude(x.widen()));
+            }
         }
     }
-    // σ (and the scale) per column; special columns get a harmless σ and are skipped below.
+    // The plan per column; special columns get a harmless one and are redone below.
     let mut sigma = [1.5f64; MAX_TILE_COLS];
     let mut scale = [1.0f64; MAX_TILE_COLS];
     let (sigma, scale) = (&mut sigma[..cols], &mut scale[..cols]);
     let mut scaled = false;
     for ((&key, s), m) in keys.iter().zip(sigma.iter_mut()).zip(scale.iter_mut()) {
-        if !special(key) {
-            (*s, *m) = sigma_and_scale(key);
-            scaled |= *m != 1.0;
-        }
+        (*s, *m) = plan(key);
+        scaled |= *m != 1.0;
     }
     let mut sums = [0f64; MAX_TILE_COLS];
     let mut errs = [0f64; MAX_TILE_COLS];
     let (sums, errs) = (&mut sums[..cols], &mut errs[..cols]);
     sums.copy_from_slice(sigma);
+    keys.fill(0);
     // SAFETY: forwarded from the caller.
     unsafe {
         if scaled {
-            offset_rows::<E, true>(tile, scale, sums, errs);
+            offset_rows::<E, true>(tile, scale, sums, errs, keys);
         } else {
-            offset_rows::<E, false>(tile, scale, sums, errs);
+            offset_rows::<E, false>(tile, scale, sums, errs, keys);
         }
     }
     for j in 0..cols {
@@ -96,6 +121,16 @@ pub(crate) unsafe fn certified_columns<E: Element>(
                 acc[j].add(unsafe { tile.row(r).get_unchecked(j) }.widen());
             }
             continue;
+        }
+        let own = plan(keys[j]);
+        if own != (sigma[j], scale[j]) {
+            (sigma[j], scale[j]) = own;
+            (sums[j], errs[j]) = (own.0, 0.0);
+            for r in 0..tile.rows {
+                // SAFETY: `r < rows`, `j < cols`; the caller vouches for the tile.
+                let x = unsafe { tile.row(r).get_unchecked(j) }.widen();
+                offset_add(&mut sums[j], &mut errs[j], x * own.1);
+            }
         }
         let unit = unit_of(sigma[j])
             + if scale[j] == 1.0 {
@@ -113,10 +148,13 @@ pub(crate) unsafe fn certified_columns<E: Element>(
     }
 }
 
-/// `(σ, scale)` of a column whose largest magnitude has key `key` (not special): `B = M + 10`,
-/// and for `B > 1023` the scaled `σ` with the scale 2^-64.
+/// `(σ, scale)` of a column whose largest magnitude has key `key`: `B = M + 10`, and for
+/// `B > 1023` the scaled `σ` with the scale 2^-64; `(1.5, 1)` for a special key.
 #[inline(always)]
-fn sigma_and_scale(key: u64) -> (f64, f64) {
+fn plan(key: u64) -> (f64, f64) {
+    if special(key) {
+        return (1.5, 1.0);
+    }
     let b = sigma_exponent(key) + 8;
     if b <= 1023 {
         (sigma_at(b).0, 1.0)
@@ -132,29 +170,68 @@ fn unit_of(sigma: f64) -> u32 {
     ((sigma.to_bits() >> 52) as i64 - 1023 - 52 + 1074) as u32
 }
 
+/// One offset FastTwoSum: `x` into the running sum `s`, its rounding error into `e`.
+#[inline(always)]
+fn offset_add(s: &mut f64, e: &mut f64, x: f64) {
+    let t = *s + x;
+    *e += x - (t - *s);
+    *s = t;
+}
+
+/// Rows added per sweep over the column state: each column's sum, error and key are loaded and
+/// stored once per `ROW_GROUP` rows, in the same order of additions as row by row.
+const ROW_GROUP: usize = 4;
+
 /// The offset FastTwoSums of every row of `tile` into `sums` and `errs`, column by column in
-/// lanes; `SCALED` multiplies each element by its column's `scale` first.
+/// lanes, and the largest magnitude bits of each column into `keys`; `SCALED` multiplies each
+/// element by its column's `scale` first. The starts of the rows [`PREFETCH_ROWS`] ahead are
+/// prefetched.
 ///
 /// # Safety
-/// As for [`certified_columns`], with `sums` holding each column's σ, every element of a
-/// non-special column finite and below `2^(B−10)` after scaling.
+/// As for [`certified_columns`], with `sums`, `errs`, `keys` and `scale` one per column.
 #[inline(always)]
 unsafe fn offset_rows<E: Element, const SCALED: bool>(
     tile: Tile<E>,
     scale: &[f64],
     sums: &mut [f64],
     errs: &mut [f64],
+    keys: &mut [u64],
 ) {
-    for r in 0..tile.rows {
+    let mut r = 0;
+    while r + ROW_GROUP <= tile.rows {
+        (r..r + ROW_GROUP).for_each(|ahead| prefetch_row_start(tile, ahead + PREFETCH_ROWS));
+        // SAFETY: `r + i < rows`; the caller vouches for the tile.
+        let rows = core::array::from_fn(|i| unsafe { tile.row(r + i) });
+        offset_group::<E, SCALED, ROW_GROUP>(rows, scale, sums, errs, keys);
+        r += ROW_GROUP;
+    }
+    for r in r..tile.rows {
         // SAFETY: `r < rows`; the caller vouches for the tile.
-        let row = unsafe { tile.row(r) };
-        let lanes = sums.iter_mut().zip(errs.iter_mut()).zip(scale);
-        for (((s, e), &m), &x) in lanes.zip(row) {
-            let x = if SCALED { x.widen() * m } else { x.widen() };
-            let t = *s + x;
-            *e += x - (t - *s);
-            *s = t;
+        let rows = [unsafe { tile.row(r) }];
+        offset_group::<E, SCALED, 1>(rows, scale, sums, errs, keys);
+    }
+}
+
+/// [`offset_rows`] for the `N` consecutive `rows`, each as long as `sums`.
+#[inline(always)]
+fn offset_group<E: Element, const SCALED: bool, const N: usize>(
+    rows: [&[E]; N],
+    scale: &[f64],
+    sums: &mut [f64],
+    errs: &mut [f64],
+    keys: &mut [u64],
+) {
+    let cols = sums.len();
+    let (scale, errs, keys) = (&scale[..cols], &mut errs[..cols], &mut keys[..cols]);
+    let rows = rows.map(|row| &row[..cols]);
+    for j in 0..cols {
+        let (mut s, mut e, mut k) = (sums[j], errs[j], keys[j]);
+        for row in rows {
+            let x = row[j].widen();
+            k = k.max(magnitude(x));
+            offset_add(&mut s, &mut e, if SCALED { x * scale[j] } else { x });
         }
+        (sums[j], errs[j], keys[j]) = (s, e, k);
     }
 }
 
