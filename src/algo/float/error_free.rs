@@ -26,9 +26,10 @@
 //! Level 0 is valid by the choice of `M`. Level `k + 1` is valid because its inputs, the
 //! residuals of level `k`, are at most `2^(S_k − 53)`, below `2^(S_(k+1) − 2) = 2^(S_k − 52)`
 //! (the floor −1022 only makes `S` larger). The block needs `L` levels, the fewest with
-//! `S_(L−1) − 52 <= low`: every residual is a multiple of `2^low` (each `q` of the earlier levels
-//! is a multiple of their `ulp > 2^low`), so the last level's `t` holds its input exactly and
-//! leaves `r = 0`, which is therefore not computed. With the bench's data (65 binades,
+//! `M + 2 − 50·(L−1) − 52 <= low`: the earlier levels have `ulp > 2^low` (so no floor), every
+//! `q` of theirs is a multiple of `2^low`, and so is every residual; the last level has
+//! `ulp <= 2^low` (the floor gives 2^-1074), so its `t` holds its input exactly and leaves
+//! `r = 0`, which is therefore not computed. With the bench's data (65 binades,
 //! `L = 3`) that is 4 vector operations for the first read and 4 per level but 2 for the last,
 //! against 6 per level and a store and a load of every residual when each level's `σ` waited
 //! for the previous level's largest residual. Blocks that would need more than [`LEVELS`] levels
