@@ -1,7 +1,8 @@
 //! The error-free pass alone (`src/algo/float/error_free.rs`: what `ExactSum::add_slice`, each
 //! buffer of `sum_stream` and every undecided Exact sum run) on every ISA path this machine has,
 //! against the exact reference: blocks whose exponents span from one binade to the whole range
-//! (so every count of extraction levels, and the fallback past the last one), powers of two and
+//! (so every count of extraction levels, rounds over the residuals, and the element-by-element
+//! fallback) and two far-apart ranges in one block, powers of two and
 //! short mantissas (the smallest-exponent bound), subnormals, magnitudes where `σ` would
 //! overflow, zeros, cancellation, NaN and infinities, `f32`, several blocks and random chunkings.
 
@@ -67,7 +68,7 @@ fn mantissa() -> impl Strategy<Value = u64> {
 /// Values with biased exponents in `centre ± width / 2` (clipped to the finite range), one in
 /// `zeros` of them ±0: widths from one binade to the whole range give every level count.
 fn spread(max_len: usize) -> impl Strategy<Value = Vec<f64>> {
-    let width = prop_oneof![0u64..60, 60u64..160, 160u64..260, 260u64..2047];
+    let width = prop_oneof![0u64..60, 60u64..160, 160u64..260, 260u64..760, 760u64..2047];
     (0u64..2047, width, 0usize..=max_len, 0u32..8).prop_flat_map(|(centre, width, len, zeros)| {
         let lo = centre.saturating_sub(width / 2);
         let hi = (centre + width / 2).min(2046);
@@ -131,6 +132,19 @@ proptest! {
     }
 
     #[test]
+    fn two_clusters(a in spread(BLOCK), b in spread(BLOCK), seed in any::<u64>()) {
+        // Two exponent ranges, maybe far apart, interleaved in every block: rounds of levels
+        // over the residuals of the first.
+        let mut all: Vec<f64> = a.iter().zip(&b).flat_map(|(&x, &y)| [x, y]).collect();
+        let k = seed as usize % all.len().max(1);
+        all.rotate_left(k);
+        check_f64(&all, &[]);
+        let cancel: Vec<f64> = all.iter().map(|x| -f64::from_bits(x.to_bits() & !1)).collect();
+        all.extend(cancel);
+        check_f64(&all, &[]);
+    }
+
+    #[test]
     fn specials_anywhere(mut values in spread(BLOCK + 10), at in prop::collection::vec((any::<usize>(), 0usize..4), 1..3)) {
         for (i, which) in at {
             let special = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -f64::NAN][which];
@@ -142,13 +156,14 @@ proptest! {
 }
 
 /// `2^a`, `2^b·(1 + 3·2^-52)` and their negations less one last bit, for every distance `a − b`
-/// across the level boundaries (each level takes 50 bits): the exact total is the sum of the
-/// last bits, right only when the level count covers the smallest element's last bit exactly.
-/// Then with a power of two among the smallest elements (their key is one binade low).
+/// across the level boundaries (each level takes 50 bits) and the rounds (200 bits each), up to
+/// the element-by-element fallback: the exact total is the sum of the last bits, right only when
+/// the levels cover the smallest element's last bit exactly. Then with a power of two among the
+/// smallest elements (their key is one binade low).
 #[test]
 fn every_level_boundary() {
     for top in [1023 + 40, 1023, 1023 - 500, 60, 2043, 2044] {
-        for d in 0..=300u64 {
+        for d in (0..=300u64).chain((301..=800).step_by(7)) {
             if d >= top {
                 break;
             }
@@ -189,5 +204,35 @@ fn subnormals() {
         values[17] = big;
         values[BLOCK + 5] = -big;
         check_f64(&values, &[]);
+    }
+}
+
+/// A ladder of magnitudes `gap` binades apart, all cancelling exactly but for the last bits of the
+/// bottom rung: rounds over the residuals must reach the bottom, however many that takes.
+#[test]
+fn ladders_need_every_round() {
+    for gap in [40, 120, 149, 150, 151, 199, 200, 201] {
+        for rungs in 1..=6u64 {
+            let top = 2040;
+            if gap * (rungs - 1) >= top {
+                continue;
+            }
+            let mut values = Vec::new();
+            for i in 0..BLOCK as u64 {
+                let rung = i % rungs;
+                let x = from_parts(
+                    i % 3 == 0,
+                    top - gap * rung,
+                    i.wrapping_mul(0x9e37_79b9) | 1,
+                );
+                let partner = if rung == rungs - 1 {
+                    f64::from_bits(x.to_bits() & !1)
+                } else {
+                    x
+                };
+                values.extend([x, -partner]);
+            }
+            check_f64(&values, &[]);
+        }
     }
 }

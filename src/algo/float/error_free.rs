@@ -32,10 +32,17 @@
 //! `r = 0`, which is therefore not computed. With the bench's data (65 binades,
 //! `L = 3`) that is 4 vector operations for the first read and 4 per level but 2 for the last,
 //! against 6 per level and a store and a load of every residual when each level's `σ` waited
-//! for the previous level's largest residual. Blocks that would need more than [`LEVELS`] levels
-//! (exponents spread over more than ~150 binades) run [`LEVELS`] of them, store the last
-//! residuals and add the nonzero ones to the superaccumulator one by one. Blocks of zeros, with a
-//! NaN or an infinity, or with magnitudes from 2^1021 on (`σ` would overflow) go to the
+//! for the previous level's largest residual.
+//!
+//! A block that would need more than [`LEVELS`] levels runs [`LEVELS`] of them, stores the last
+//! residuals (in place, in a 16 KiB buffer that stays in L1) and takes them as a new block, with
+//! its own key range and offsets: a round removes 200 bits from the top (the residuals are at most
+//! `2^(S_3 − 53)`, so the next `S_0` is at most `S_0 − 200`) and lowers `low` by at most 53 bits
+//! (a nonzero residual is a multiple of `2^low`, so at least `2^low`), so each round's span is
+//! at least 147 bits narrower and the rounds end. Blocks that would need more than
+//! `LEVELS · ROUNDS` levels (exponents over ~750 binades) are added element by element instead,
+//! without a branch on the data: that many rounds would cost more. Blocks of zeros, with a NaN or
+//! an infinity, or with magnitudes from 2^1021 on (`σ` would overflow) go to the
 //! superaccumulator element by element, which applies the IEEE rules.
 //!
 //! Each level's lane totals reach the superaccumulator once per block: at most `BLOCK = 2^11`
@@ -45,8 +52,11 @@
 use super::{BLOCK, EXACT_UNROLL, Element, FloatVector, largest_key, sigma_at, sigma_exponent};
 use crate::exact_sum::ExactSum;
 
-/// Extraction levels before the remaining residuals go to the superaccumulator one by one.
+/// Extraction levels per round (a round stores its last residuals only when it needs more).
 const LEVELS: usize = 4;
+/// Rounds of [`LEVELS`] levels at most (each over the residuals of the last) for a block; blocks
+/// that would need more (exponents over ~750 binades) are cheaper added element by element.
+const ROUNDS: usize = 4;
 /// Bits by which each level's `S` lies below the previous one's (see the module docs).
 const LEVEL_BITS: i64 = 50;
 
@@ -78,39 +88,74 @@ unsafe fn error_free_block<V: FloatVector, E: Element>(
 ) {
     let (src, n) = (block.as_ptr(), block.len() / V::LANES);
     // SAFETY: `block` holds `n` whole vectors; the caller vouches for the ISA.
-    let (largest, smallest) = unsafe { key_range::<V, E>(src, n) };
-    // S_0 = M + 2; NaN and infinities (key >= 0x7ff << 52) give S_0 >= 1027.
-    let top = sigma_exponent(largest);
-    if largest == 0 || top > 1023 {
+    let keys = unsafe { key_range::<V, E>(src, n) };
+    // NaN and infinities (key >= 0x7ff << 52) give S_0 >= 1027.
+    if keys.0 == 0 || sigma_exponent(keys.0) > 1023 {
         // Only zeros, or a NaN or an infinity, or magnitudes whose σ would overflow: the
         // superaccumulator takes the block, with its IEEE rules.
         return block.iter().for_each(|&x| acc.add(x.widen()));
     }
     acc.note_nonzero_terms();
-    // Every element is a multiple of 2^low (the block is not all zeros, so bit 63 is clear).
-    let low = ((smallest >> 52) as i64).max(1) - 1023 - E::FRACTION_BITS;
-    let span = (top - 52 - low).max(0);
-    let levels = 1 + (span + LEVEL_BITS - 1) / LEVEL_BITS;
+    if level_count::<E>(keys).1 > LEVELS * ROUNDS {
+        // Every element finite: one by one, without a branch on the data.
+        return block.iter().for_each(|&x| acc.add_finite(x.widen()));
+    }
     let buf = residuals.as_mut_ptr();
     // SAFETY: `n * LANES <= BLOCK` elements of `block` and `residuals`, every element finite
-    // (the key is below that of infinity) and below 2^M; the last level leaves no residual when
-    // `levels` of them are run (module docs).
+    // (the key is below that of infinity) and its σ in range; then the same for the residuals,
+    // in place, each round's at least 148 bits narrower than the last (module docs).
     unsafe {
-        match levels {
-            1 => extract::<V, E, 1, false>(acc, src, n, top, buf),
-            2 => extract::<V, E, 2, false>(acc, src, n, top, buf),
-            3 => extract::<V, E, 3, false>(acc, src, n, top, buf),
-            4 => extract::<V, E, 4, false>(acc, src, n, top, buf),
+        let mut kept = levels::<V, E>(acc, src, n, keys, buf);
+        while kept {
+            let keys = key_range::<V, f64>(buf, n);
+            kept = keys.0 != 0 && levels::<V, f64>(acc, buf, n, keys, buf);
+        }
+    }
+}
+
+/// `S_0` and the number of levels that leave no residual for elements whose [`key_range`] is
+/// `keys` (not all zeros; module docs).
+#[inline(always)]
+fn level_count<E: Element>((largest, smallest): (u64, u64)) -> (i64, usize) {
+    // S_0 = M + 2; every element is a multiple of 2^low (bit 63 of `smallest` is clear).
+    let top = sigma_exponent(largest);
+    let low = ((smallest >> 52) as i64).max(1) - 1023 - E::FRACTION_BITS;
+    let span = (top - 52 - low).max(0);
+    (top, 1 + ((span + LEVEL_BITS - 1) / LEVEL_BITS) as usize)
+}
+
+/// One round of levels over the `n` whole vectors at `src`, whose [`key_range`] is `keys` (not
+/// all zeros): as many as they need, or [`LEVELS`] of them with the last residuals stored to
+/// `residuals` (then returns `true`).
+///
+/// # Safety
+/// `src` must be valid for reads of `n * V::LANES` elements, `residuals` for writes of as many
+/// `f64` (it may be `src`, as `f64`), every element must be finite with `σ` of the largest in
+/// range (`sigma_exponent(keys.0) <= 1023`), and the CPU must support `V`'s ISA.
+#[inline(always)]
+unsafe fn levels<V: FloatVector, E: Element>(
+    acc: &mut ExactSum,
+    src: *const E,
+    n: usize,
+    keys: (u64, u64),
+    residuals: *mut f64,
+) -> bool {
+    let (top, count) = level_count::<E>(keys);
+    // SAFETY: forwarded from the caller; the last level leaves no residual when `count` levels
+    // are run (module docs).
+    unsafe {
+        match count {
+            1 => extract::<V, E, 1, false>(acc, src, n, top, residuals),
+            2 => extract::<V, E, 2, false>(acc, src, n, top, residuals),
+            3 => extract::<V, E, 3, false>(acc, src, n, top, residuals),
+            4 => extract::<V, E, 4, false>(acc, src, n, top, residuals),
             _ => {
-                extract::<V, E, LEVELS, true>(acc, src, n, top, buf);
-                for &r in &residuals[..n * V::LANES] {
-                    if r != 0.0 {
-                        acc.add_finite(r);
-                    }
-                }
+                extract::<V, E, LEVELS, true>(acc, src, n, top, residuals);
+                return true;
             }
         }
     }
+    false
 }
 
 /// The largest key ([`FloatVector::max_key`]) and the smallest nonzero key
