@@ -12,11 +12,15 @@
 //! - `f64/1GiB-all-cores`: the three modes over 1 GiB on the default pool (every allowed core);
 //!   skipped when `CORESUM_BENCH_MAX` (bytes) is below 1 GiB;
 //! - `xsum`: the `xsum` crate's `XsumAuto` (Neal's superaccumulators, f64 only);
-//! - `accurate`: the `accurate` crate's `OnlineExactSum` (Zhu–Hayes, f64 only).
+//! - `accurate`: the `accurate` crate's `OnlineExactSum` (Zhu–Hayes, f64 only);
+//! - `f64/1MiB-one-thread`: the two passes of Exact on one thread, 1 MiB buffers (as
+//!   `sum_stream`'s): `certified` (`sum_on_with`, the first pass) against `error-free`
+//!   (`ExactSum::add_slice`, the pass every stream buffer takes), on one buffer summed again and
+//!   again (`in-cache`) and on 64 buffers in turn (`from-memory`, 64 MiB).
 
 use accurate::sum::OnlineExactSum;
 use accurate::traits::SumWithAccumulator;
-use coresum::{Isa, Mode};
+use coresum::{ExactSum, Isa, Mode};
 use coresum_bench_support::data::float_values;
 use coresum_bench_support::native::{unrolled8_f32, unrolled8_f64};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
@@ -90,6 +94,8 @@ fn floats(c: &mut Criterion) {
     g.finish();
     eprintln!("f64/1Mi exact sum: {:e}", coresum::sum(&million[..]));
 
+    error_free_vs_certified(c);
+
     // All cores, out of cache: the default pool (every allowed core, pinned).
     let max = std::env::var("CORESUM_BENCH_MAX").map_or(usize::MAX, |v| v.parse().unwrap_or(0));
     if max >= 1 << 30 {
@@ -108,6 +114,35 @@ fn floats(c: &mut Criterion) {
         }
         g.finish();
     }
+}
+
+/// The certified and the error-free pass of Exact, one thread, 1 MiB buffers in cache and from
+/// memory (issue 12: each buffer of `sum_stream` takes the error-free pass).
+fn error_free_vs_certified(c: &mut Criterion) {
+    const BUFFER: usize = (1 << 20) / 8;
+    let values = float_values(64 * BUFFER, false);
+    let buffers: Vec<&[f64]> = values.chunks(BUFFER).collect();
+    let isa = coresum::isa();
+    let mut g = c.benchmark_group("f64/1MiB-one-thread");
+    g.throughput(Throughput::Bytes(1 << 20));
+    for (place, count) in [("in-cache", 1), ("from-memory", buffers.len())] {
+        let mut next = 0;
+        let mut buffer = || {
+            next = (next + 1) % count;
+            black_box(buffers[next])
+        };
+        g.bench_function(format!("certified/{place}"), |b| {
+            b.iter(|| coresum::sum_on_with(isa, buffer(), Mode::Exact))
+        });
+        g.bench_function(format!("error-free/{place}"), |b| {
+            b.iter(|| {
+                let mut acc = ExactSum::new();
+                acc.add_slice(buffer());
+                acc.finish()
+            })
+        });
+    }
+    g.finish();
 }
 
 criterion_group! {

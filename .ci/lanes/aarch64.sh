@@ -23,7 +23,7 @@ rustup target add aarch64-unknown-linux-gnu >/dev/null 2>&1 || true
 
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu"
-echo "== aarch64 under qemu: cargo test --release --lib --test exact_int --test exact_float --test pool"
+echo "== aarch64 under qemu: cargo test --release --lib --test exact_int --test exact_float --test error_free --test pool"
 cargo test --release -p coresum --target aarch64-unknown-linux-gnu --target-dir target/aarch64 \
-    --lib --test exact_int --test exact_float --test pool
+    --lib --test exact_int --test exact_float --test error_free --test pool
 echo "== aarch64 ok"

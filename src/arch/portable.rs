@@ -189,6 +189,16 @@ impl FloatVector for F64x4 {
             f64::from_bits(a.to_bits().wrapping_add(b.to_bits()))
         })
     }
+    // errfree (issue 12).
+    #[inline(always)]
+    unsafe fn min_key(self, keys: Self) -> Self {
+        self.zip(keys, |x, k| {
+            let (x, k) = ((x.to_bits() & !(1 << 63)).wrapping_sub(1), k.to_bits());
+            let high = (x >> 32).min(k >> 32);
+            let low = (x as u32).min(k as u32);
+            f64::from_bits(high << 32 | u64::from(low))
+        })
+    }
 }
 
 // layouts (issue 12): the portable loops, `Layout`'s defaults.

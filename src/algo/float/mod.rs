@@ -132,6 +132,16 @@ pub(crate) trait FloatVector: Copy {
     /// # Safety
     /// The CPU must support this ISA.
     unsafe fn add_bits(self, other: Self) -> Self;
+    // errfree (issue 12): the smallest magnitude of a block, which bounds the error-free levels.
+    /// `keys` updated with the nonzero key of `self`: per 64-bit lane, the bits of `|x|` minus
+    /// one (wrapping, so ±0 gives all ones), and `keys` keeps the unsigned minimum *of each 32-bit
+    /// half separately*. Taken over a block that is not all zeros, bits 52..63 of the smallest key
+    /// are at most the smallest biased exponent of its nonzero elements (one less where that
+    /// element is a power of two), and at least that exponent minus one.
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    unsafe fn min_key(self, keys: Self) -> Self;
 
     /// The lanes, in order (only the first `LANES` are meaningful).
     ///
@@ -156,6 +166,9 @@ pub(crate) trait Element: Copy {
     unsafe fn load<V: FloatVector>(ptr: *const Self) -> V;
     /// The element as `f64`, exactly.
     fn widen(self) -> f64;
+    /// Fraction bits of the type's significand: a nonzero element whose widened `f64` has biased
+    /// exponent `e` is an integer multiple of `2^(max(e, 1) − 1023 − FRACTION_BITS)`.
+    const FRACTION_BITS: i64;
 }
 
 impl Element for f64 {
@@ -168,6 +181,7 @@ impl Element for f64 {
     fn widen(self) -> f64 {
         self
     }
+    const FRACTION_BITS: i64 = 52;
 }
 
 impl Element for f32 {
@@ -180,6 +194,8 @@ impl Element for f32 {
     fn widen(self) -> f64 {
         f64::from(self)
     }
+    // A subnormal `f32` is a multiple of 2^-149, and its widened exponent is below 1023 − 126.
+    const FRACTION_BITS: i64 = 23;
 }
 
 /// Independent accumulators of the fast sum: enough adds in flight to cover the add latency.
@@ -295,7 +311,8 @@ fn sigma_exponent(key: u64) -> i64 {
     (key >> 52) as i64 - 1020
 }
 
-/// `(σ, unit)` for `-1020 <= s <= 1023` (see [`sigma`]).
+/// `σ = 1.5 · 2^s` and the position of its `ulp = 2^(s − 52)` in the superaccumulator's units of
+/// 2^-1074, for `-1022 <= s <= 1023` (`σ` normal, `ulp` at least 2^-1074).
 #[inline(always)]
 fn sigma_at(s: i64) -> (f64, u32) {
     let sigma = f64::from_bits(((s + 1023) as u64) << 52 | 1 << 51);

@@ -180,6 +180,17 @@ impl FloatVector for float64x2_t {
             vreinterpretq_f64_u64(sum)
         }
     }
+    // errfree (issue 12).
+    #[inline(always)]
+    unsafe fn min_key(self, keys: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe {
+            let key = vandq_u64(vreinterpretq_u64_f64(self), vdupq_n_u64(i64::MAX as u64));
+            let key = vsubq_u64(key, vdupq_n_u64(1));
+            let min = vminq_u32(vreinterpretq_u32_u64(key), vreinterpretq_u32_f64(keys));
+            vreinterpretq_f64_u32(min)
+        }
+    }
 }
 
 // layouts (issue 12): structure loads deinterleave strides 2, 3 and 4 (`ld2` / `ld3` / `ld4`,

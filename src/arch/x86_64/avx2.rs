@@ -180,6 +180,16 @@ impl FloatVector for __m256d {
             _mm256_castsi256_pd(sum)
         }
     }
+    // errfree (issue 12).
+    #[inline(always)]
+    unsafe fn min_key(self, keys: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe {
+            let key = _mm256_and_si256(_mm256_castpd_si256(self), _mm256_set1_epi64x(i64::MAX));
+            let key = _mm256_add_epi64(key, _mm256_set1_epi64x(-1));
+            _mm256_castsi256_pd(_mm256_min_epu32(key, _mm256_castpd_si256(keys)))
+        }
+    }
 }
 
 // layouts (issue 12): stride-2 deinterleaving (`vshufps` / `vpunpcklqdq`, then `vpermq`) and

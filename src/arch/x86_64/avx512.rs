@@ -179,6 +179,16 @@ impl FloatVector for __m512d {
             _mm512_castsi512_pd(sum)
         }
     }
+    // errfree (issue 12).
+    #[inline(always)]
+    unsafe fn min_key(self, keys: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe {
+            let key = _mm512_and_si512(_mm512_castpd_si512(self), _mm512_set1_epi64(i64::MAX));
+            let key = _mm512_add_epi64(key, _mm512_set1_epi64(-1));
+            _mm512_castsi512_pd(_mm512_min_epu32(key, _mm512_castpd_si512(keys)))
+        }
+    }
 }
 
 // dot on AVX-512 VNNI (issue 11): the dot-product instructions and the table that uses them.

@@ -185,6 +185,21 @@ impl FloatVector for __m128d {
             _mm_castsi128_pd(sum)
         }
     }
+    // errfree (issue 12).
+    #[inline(always)]
+    unsafe fn min_key(self, keys: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe {
+            let key = _mm_and_si128(_mm_castpd_si128(self), _mm_set1_epi64x(i64::MAX));
+            let key = _mm_add_epi64(key, _mm_set1_epi64x(-1));
+            let keys = _mm_castpd_si128(keys);
+            // Unsigned 32-bit min: as in `max_key`, a signed compare with the sign bits flipped.
+            let flip = _mm_set1_epi32(i32::MIN);
+            let greater = _mm_cmpgt_epi32(_mm_xor_si128(key, flip), _mm_xor_si128(keys, flip));
+            let min = _mm_or_si128(_mm_and_si128(greater, keys), _mm_andnot_si128(greater, key));
+            _mm_castsi128_pd(min)
+        }
+    }
 }
 
 // layouts (issue 12): stride-2 deinterleaving (`shufps` / `punpcklqdq`) and and/andnot selects
