@@ -1,6 +1,7 @@
 //! The issue-11 reductions beside their peers, in one run (ratios in docs/PERFORMANCE.md).
 //!
-//! - `dot-f64/64KiB` (two 32 KiB slices, in L1/L2, one core: below the inline threshold):
+//! - `dot-f64/32KiB` and `dot-f64/64KiB` (two 16 KiB slices in L1; two 32 KiB slices, in L1/L2;
+//!   one core: below the inline threshold):
 //!   `coresum::dot_with` in each mode; `std8`, a `zip` loop with 8 accumulators compiled with
 //!   AVX2+FMA where the CPU has them; `accurate`, the `accurate` crate's `OnlineExactDot`.
 //! - `dot-i16/64KiB`, `dot-u16/64KiB`, `dot-i8/64KiB`, `dot-u8/64KiB`: `coresum::dot` (on AVX-512
@@ -110,17 +111,12 @@ fn integer<T: coresum::Dottable + Copy, W>(
     g.finish();
 }
 
-fn reductions(c: &mut Criterion) {
-    eprintln!(
-        "coresum path: {} (integer dot on VNNI: {})",
-        coresum::isa(),
-        coresum::isa::dot_uses_vnni()
-    );
-    const LEN: usize = 4096; // two 32 KiB slices of f64
-    let (a, b) = (float_values(LEN, false), float_values(2 * LEN, false));
-    let b = &b[LEN..];
-    let mut g = c.benchmark_group("dot-f64/64KiB");
-    g.throughput(Throughput::Bytes(2 * 8 * LEN as u64));
+/// The f64 dot in each mode beside `std8` and `accurate`, over two slices of `len` elements.
+fn float_dot(c: &mut Criterion, len: usize) {
+    let (a, b) = (float_values(len, false), float_values(2 * len, false));
+    let b = &b[len..];
+    let mut g = c.benchmark_group(format!("dot-f64/{}KiB", (2 * 8 * len) >> 10));
+    g.throughput(Throughput::Bytes(2 * 8 * len as u64));
     for (name, mode) in [
         ("exact", Mode::Exact),
         ("compensated", Mode::Compensated),
@@ -144,6 +140,16 @@ fn reductions(c: &mut Criterion) {
         })
     });
     g.finish();
+}
+
+fn reductions(c: &mut Criterion) {
+    eprintln!(
+        "coresum path: {} (integer dot on VNNI: {})",
+        coresum::isa(),
+        coresum::isa::dot_uses_vnni()
+    );
+    float_dot(c, 2048); // two 16 KiB slices: in L1
+    float_dot(c, 4096); // two 32 KiB slices: L1 and L2
 
     let words = pseudo_random(2 * 8192);
     let narrow = |shift: u32| -> Vec<u64> { words.iter().map(|w| w >> shift).collect() };
