@@ -8,6 +8,8 @@
 //!   VNNI for the 8- and 16-bit signed types where the CPU has it: `coresum info`) against the
 //!   `std` widening loop `zip().map(|(x, y)| x as i64 * y as i64).sum()` compiled for AVX-512
 //!   (or AVX2).
+//! - `dot-f64/2x<size>-all-cores`: `dot_with` Fast and Exact on the default pool against the
+//!   two-stream read ceiling (both slices read once on rayon's workers, the same size).
 //! - `moments-f64/<size>-all-cores`: `sum`, `mean`, `variance` on the default pool, 1 GiB when
 //!   `CORESUM_BENCH_MAX` (bytes) allows, else 64 MiB.
 
@@ -111,6 +113,21 @@ fn integer<T: coresum::Dottable + Copy, W>(
     g.finish();
 }
 
+/// The two-stream read ceiling on all cores: both slices read once by rayon's workers, every
+/// word of each folded into a wrapping sum (no multiply, no dependency chain).
+fn two_stream_read(a: &[f64], b: &[f64]) -> u64 {
+    use rayon::prelude::*;
+    const PIECE: usize = 1 << 17;
+    a.par_chunks(PIECE)
+        .zip(b.par_chunks(PIECE))
+        .map(|(x, y)| {
+            x.iter()
+                .zip(y)
+                .fold(0u64, |s, (p, q)| s.wrapping_add(p.to_bits() ^ q.to_bits()))
+        })
+        .reduce(|| 0, u64::wrapping_add)
+}
+
 /// The f64 dot in each mode beside `std8` and `accurate`, over two slices of `len` elements.
 fn float_dot(c: &mut Criterion, len: usize) {
     let (a, b) = (float_values(len, false), float_values(2 * len, false));
@@ -174,6 +191,23 @@ fn reductions(c: &mut Criterion) {
     } else {
         (64 << 20, "64MiB")
     };
+    let a = float_values(bytes / 8, false);
+    let mut b = float_values(bytes / 8 + 7, false);
+    b.drain(..7); // other values than `a`'s
+    let mut g = c.benchmark_group(format!("dot-f64/2x{label}-all-cores"));
+    g.throughput(Throughput::Bytes(2 * bytes as u64));
+    g.sample_size(10);
+    for (name, mode) in [("fast", Mode::Fast), ("exact", Mode::Exact)] {
+        g.bench_function(name, |bench| {
+            bench.iter(|| coresum::dot_with(black_box(&a[..]), black_box(&b[..]), mode))
+        });
+    }
+    g.bench_function("read-ceiling", |bench| {
+        bench.iter(|| two_stream_read(black_box(&a[..]), black_box(&b[..])))
+    });
+    g.finish();
+    drop((a, b));
+
     let big = float_values(bytes / 8, false);
     let mut g = c.benchmark_group(format!("moments-f64/{label}-all-cores"));
     g.throughput(Throughput::Bytes(bytes as u64));
