@@ -347,7 +347,6 @@ fn chunk_parts(x: f64) -> (usize, i64, i64) {
 }
 
 /// Brings chunks 0..TOP into `[0, 2^32)`, moving their excess (signed) upwards into the top.
-/// The carry stays in a register: no chunk is stored and then loaded again on the serial chain.
 fn propagate(chunks: &mut [i64; CHUNKS]) {
     let mut carry = 0i64;
     for chunk in &mut chunks[..TOP] {
