@@ -251,7 +251,8 @@ impl ExactSum {
         propagate(&mut chunks);
         let negative = chunks[TOP] < 0;
         if negative {
-            negate_propagated(&mut chunks);
+            chunks.iter_mut().for_each(|c| *c = c.saturating_neg());
+            propagate(&mut chunks);
         }
         (chunks, negative)
     }
@@ -356,17 +357,6 @@ fn propagate(chunks: &mut [i64; CHUNKS]) {
         carry = v >> 32;
     }
     chunks[TOP] = chunks[TOP].saturating_add(carry);
-}
-
-/// Negates propagated chunks in one pass, keeping them propagated.
-fn negate_propagated(chunks: &mut [i64; CHUNKS]) {
-    let mut carry = 0i64;
-    for chunk in &mut chunks[..TOP] {
-        let v = carry - *chunk;
-        *chunk = v & LOW32;
-        carry = v >> 32;
-    }
-    chunks[TOP] = chunks[TOP].saturating_neg().saturating_add(carry);
 }
 
 /// Adds `lo · 2^(32·index) + hi · 2^(32·(index + 1))` (`|lo|, |hi|` < 2^53, `index + 1 < TOP`)
