@@ -134,24 +134,9 @@ impl ExactSum {
     /// Adds a finite term without touching the flags (the SIMD kernels set those per block).
     #[inline(always)]
     pub(crate) fn add_finite(&mut self, x: f64) {
-        let bits = x.to_bits();
-        let biased = (bits >> 52) & EXP_MASK;
-        let frac = bits & FRAC_MASK;
-        // Subnormals have the units of biased exponent 1, without the implicit bit.
-        let (mantissa, shift) = if biased == 0 {
-            (frac, 0)
-        } else {
-            (frac | 1 << 52, biased - 1)
-        };
-        let low = (shift & 31) as u32;
-        // `shift` <= 2045, so `index` <= 63 and `index + 1` <= 64 < CHUNKS.
-        let index = (shift >> 5) as usize & 63;
-        let lo = ((mantissa << low) & LOW32 as u64) as i64;
-        let hi = (mantissa >> (32 - low)) as i64;
-        // 0 for positive terms, -1 for negative ones: `(v ^ sign) - sign` is `v` or `-v`.
-        let sign = (bits as i64) >> 63;
-        self.chunks[index] += (lo ^ sign) - sign;
-        self.chunks[index + 1] += (hi ^ sign) - sign;
+        let (index, lo, hi) = chunk_parts(x);
+        self.chunks[index] += lo;
+        self.chunks[index + 1] += hi;
         self.adds_left -= 1;
         if self.adds_left == 0 {
             propagate(&mut self.chunks);
@@ -203,24 +188,10 @@ impl ExactSum {
 
     /// The exact sum, rounded to the nearest `f64` (ties to even), with the IEEE rules above.
     pub fn finish(&self) -> f64 {
-        if self.flags & NAN != 0 || self.flags & (POS_INF | NEG_INF) == POS_INF | NEG_INF {
-            return f64::NAN;
+        if let Some(special) = self.special() {
+            return special;
         }
-        if self.flags & POS_INF != 0 {
-            return f64::INFINITY;
-        }
-        if self.flags & NEG_INF != 0 {
-            return f64::NEG_INFINITY;
-        }
-        let mut chunks = self.chunks;
-        propagate(&mut chunks);
-        let negative = chunks[TOP] < 0;
-        if negative {
-            for chunk in &mut chunks {
-                *chunk = chunk.saturating_neg();
-            }
-            propagate(&mut chunks);
-        }
+        let (chunks, negative) = self.magnitude();
         let Some(top) = chunks.iter().rposition(|&c| c != 0) else {
             let only_neg_zeros = self.flags & (NONEMPTY | NOT_NEG_ZERO) == NONEMPTY;
             return if only_neg_zeros { -0.0 } else { 0.0 };
@@ -232,22 +203,58 @@ impl ExactSum {
     /// The rounded sum if every value within `error` of the exact sum rounds to the same `f64`
     /// (then so does the true value, whatever it is in that interval: rounding is monotonic);
     /// `None` otherwise. `error` must be finite and non-negative.
+    ///
+    /// Rounds `|sum| + error` and `|sum| − error` from one propagated copy of the chunks: the
+    /// error only ripples a carry up from its own two chunks, so deciding costs about one
+    /// [`finish`](Self::finish).
     pub(crate) fn finish_within(&self, error: f64) -> Option<f64> {
         if error == 0.0 {
             return Some(self.finish());
         }
-        let (mut low, mut high) = (self.clone(), self.clone());
-        low.add_finite(-error);
-        high.add_finite(error);
-        let rounded = low.finish();
-        (rounded.to_bits() == high.finish().to_bits()).then_some(rounded)
+        if let Some(special) = self.special() {
+            return Some(special);
+        }
+        let (mut chunks, negative) = self.magnitude();
+        let (index, lo, hi) = chunk_parts(error);
+        add_propagated(&mut chunks, index, lo, hi);
+        // `|sum| + error` >= `error` > 0, so some chunk is nonzero.
+        let top = chunks.iter().rposition(|&c| c != 0)?;
+        let high = round_magnitude(&chunks, top);
+        add_propagated(&mut chunks, index, -2 * lo, -2 * hi);
+        // `|sum| − error` <= 0 rounds to a zero or the other sign: never `high`.
+        if chunks[TOP] < 0 {
+            return None;
+        }
+        let top = chunks.iter().rposition(|&c| c != 0)?;
+        let low = round_magnitude(&chunks, top);
+        (low.to_bits() == high.to_bits()).then_some(if negative { -low } else { low })
     }
 
     // dot, stats (issue 11): the exact value, for rational arithmetic off the hot path.
     /// The result the IEEE rules give from the flags alone (NaN, ±∞), if any.
     pub(crate) fn special(&self) -> Option<f64> {
-        let value = self.finish();
-        (!value.is_finite() && self.flags & (NAN | POS_INF | NEG_INF) != 0).then_some(value)
+        if self.flags & NAN != 0 || self.flags & (POS_INF | NEG_INF) == POS_INF | NEG_INF {
+            Some(f64::NAN)
+        } else if self.flags & POS_INF != 0 {
+            Some(f64::INFINITY)
+        } else if self.flags & NEG_INF != 0 {
+            Some(f64::NEG_INFINITY)
+        } else {
+            None
+        }
+    }
+
+    /// The finite sum's magnitude, propagated (every chunk in `[0, 2^32)` but a non-negative
+    /// top), and whether the sum is negative.
+    fn magnitude(&self) -> ([i64; CHUNKS], bool) {
+        let mut chunks = self.chunks;
+        propagate(&mut chunks);
+        let negative = chunks[TOP] < 0;
+        if negative {
+            chunks.iter_mut().for_each(|c| *c = c.saturating_neg());
+            propagate(&mut chunks);
+        }
+        (chunks, negative)
     }
 
     /// The exact sum of the finite terms, in units of 2^-1074.
@@ -317,15 +324,58 @@ const MAGIC: [u8; 4] = *b"CSXS";
 /// terms stay below 2^50 there. Anything larger cannot come from a real sum.
 const MAX_TOP: u64 = 1 << 50;
 
+/// A finite `x` in units of 2^-1074 as signed parts `(index, lo, hi)`: `x` is
+/// `lo · 2^(32·index) + hi · 2^(32·(index + 1))`, `|lo| < 2^32`, `|hi| < 2^52`, `index` <= 63.
+#[inline(always)]
+fn chunk_parts(x: f64) -> (usize, i64, i64) {
+    let bits = x.to_bits();
+    let biased = (bits >> 52) & EXP_MASK;
+    let frac = bits & FRAC_MASK;
+    // Subnormals have the units of biased exponent 1, without the implicit bit.
+    let (mantissa, shift) = if biased == 0 {
+        (frac, 0)
+    } else {
+        (frac | 1 << 52, biased - 1)
+    };
+    let low = (shift & 31) as u32;
+    // `shift` <= 2045, so `index` <= 63 and `index + 1` <= 64 < TOP.
+    let index = (shift >> 5) as usize & 63;
+    let lo = ((mantissa << low) & LOW32 as u64) as i64;
+    let hi = (mantissa >> (32 - low)) as i64;
+    // 0 for positive terms, -1 for negative ones: `(v ^ sign) - sign` is `v` or `-v`.
+    let sign = (bits as i64) >> 63;
+    (index, (lo ^ sign) - sign, (hi ^ sign) - sign)
+}
+
 /// Brings chunks 0..TOP into `[0, 2^32)`, moving their excess (signed) upwards into the top.
 fn propagate(chunks: &mut [i64; CHUNKS]) {
-    for i in 0..TOP - 1 {
-        let carry = chunks[i] >> 32;
-        chunks[i] &= LOW32;
-        chunks[i + 1] += carry;
+    let mut carry = 0i64;
+    for chunk in &mut chunks[..TOP] {
+        // |chunk| < 2^63 − 2^52 + 2^43 (see ADDS_PER_PROPAGATION) and |carry| < 2^31.
+        let v = *chunk + carry;
+        *chunk = v & LOW32;
+        carry = v >> 32;
     }
-    let carry = chunks[TOP - 1] >> 32;
-    chunks[TOP - 1] &= LOW32;
+    chunks[TOP] = chunks[TOP].saturating_add(carry);
+}
+
+/// Adds `lo · 2^(32·index) + hi · 2^(32·(index + 1))` (`|lo|, |hi|` < 2^53, `index + 1 < TOP`)
+/// to propagated chunks, keeping them propagated: the carry ripples up only while it is nonzero.
+fn add_propagated(chunks: &mut [i64; CHUNKS], index: usize, lo: i64, hi: i64) {
+    let mut carry = 0i64;
+    let mut i = index;
+    for part in [lo, hi] {
+        let v = chunks[i] + part + carry;
+        chunks[i] = v & LOW32;
+        carry = v >> 32;
+        i += 1;
+    }
+    while carry != 0 && i < TOP {
+        let v = chunks[i] + carry;
+        chunks[i] = v & LOW32;
+        carry = v >> 32;
+        i += 1;
+    }
     chunks[TOP] = chunks[TOP].saturating_add(carry);
 }
 
@@ -364,6 +414,9 @@ fn round_magnitude(chunks: &[i64; CHUNKS], top: usize) -> f64 {
         f64::from_bits(mantissa >> (1 - biased))
     }
 }
+
+#[cfg(test)]
+mod within_tests;
 
 #[cfg(test)]
 mod tests {
