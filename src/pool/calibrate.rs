@@ -51,7 +51,7 @@ pub(crate) fn width_index(size: usize) -> usize {
 }
 
 /// Measures `pool` (just started, `threads` workers) and derives its thresholds. Falls back to
-/// [`DEFAULT_INLINE_BYTES`] for any width the budget left unmeasured.
+/// [`DEFAULT_INLINE_BYTES`] when no round trip could be measured (a pool shutting down).
 pub(crate) fn calibrate(pool: &Pool) -> Calibration {
     let start = Instant::now();
     let within_budget = || start.elapsed() < BUDGET;
@@ -65,19 +65,19 @@ pub(crate) fn calibrate(pool: &Pool) -> Calibration {
                 unsafe { probe.align_to::<$t>() }
             };
             debug_assert!(prefix.is_empty());
+            // Once always (a few µs: a loaded machine must not leave a width unmeasured), then
+            // up to twice more within the budget.
             let mut best = Duration::MAX;
-            for _ in 0..3 {
-                if start.elapsed() > BUDGET / 2 {
+            for attempt in 0..3 {
+                if attempt > 0 && start.elapsed() > BUDGET / 2 {
                     break;
                 }
                 let began = Instant::now();
                 black_box(reduce_inline(Sum::new(Mode::Exact), black_box(data)));
                 best = best.min(began.elapsed());
             }
-            if best != Duration::MAX {
-                bytes_per_ns[width_index(size_of::<$t>())] =
-                    PROBE_BYTES as f64 / best.as_nanos().max(1) as f64;
-            }
+            bytes_per_ns[width_index(size_of::<$t>())] =
+                PROBE_BYTES as f64 / best.as_nanos().max(1) as f64;
         )*};
     }
     speed!(u8, u16, u32, u64);
@@ -97,7 +97,7 @@ pub(crate) fn calibrate(pool: &Pool) -> Calibration {
         }
     }
     let inline_bytes = bytes_per_ns.map(|speed| {
-        if dispatch == Duration::MAX || speed == 0.0 {
+        if dispatch == Duration::MAX {
             DEFAULT_INLINE_BYTES
         } else {
             threshold(dispatch, speed, pool.threads(), chunk_bytes())
