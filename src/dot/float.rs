@@ -109,7 +109,10 @@ fn error_free(pairs: impl Iterator<Item = (f64, f64)>) -> FloatDot {
         let p = x * y;
         if p.is_finite() && (p.abs() >= TINY_PRODUCT || x == 0.0 || y == 0.0) {
             terms[len] = p;
-            terms[len + 1] = -(-x).mul_add(y, p);
+            // TwoProduct's error, exact. A zero product is exact and passes its own signed zero
+            // (not `-fma(−x, y, p)`: LLVM may lower that to AArch64's `fnmadd`, whose zero has
+            // the other sign, and a dot of −0.0 products must stay −0.0).
+            terms[len + 1] = if p == 0.0 { p } else { x.mul_add(y, -p) };
             len += 2;
             if len == terms.len() {
                 sum.add_slice(&terms);
