@@ -113,9 +113,7 @@ impl<R> SumTask<R> {
             }
         }
     }
-}
 
-impl<R> SumTask<R> {
     /// Polls the task without taking its result: `Ready` once the result is there (kept for the
     /// next poll), otherwise `cx`'s waker is registered. A stream's sum waits on one of its
     /// buffers this way, wherever that buffer stands in its queue.
