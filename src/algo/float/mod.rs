@@ -113,7 +113,7 @@ pub(crate) trait FloatVector: Copy {
     /// # Safety
     /// The CPU must support this ISA.
     unsafe fn max_key(self, keys: Self) -> Self;
-    // exactf (issue 13): the scaled blocks of the certified pass.
+    // exactf (issue 13): the scaled blocks of the certified pass, and its prefetch into L2.
     /// Lane-wise `self · scale` for a power of two `scale < 1`, except that lanes with
     /// `|self| < tiny` (whose product would be subnormal) may give 0 instead: Intel cores take a
     /// microcode assist (~100 cycles) for every instruction with a subnormal result, and the
@@ -127,6 +127,15 @@ pub(crate) trait FloatVector: Copy {
         // SAFETY: the caller vouches for the ISA.
         unsafe { self.mul(scale) }
     }
+    /// Asks for the cache line holding `ptr` to be brought into the L2 cache, not L1 (x86
+    /// `prefetcht1`): the certified pass fetches its blocks two ahead this way, so that out of
+    /// cache more lines are in flight than the L1 fill buffers allow. Never faults, so `ptr` may
+    /// point anywhere. A no-op where the ISA has no such hint.
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    #[inline(always)]
+    unsafe fn prefetch_l2(_ptr: *const u8) {}
     /// Wrapping add of the bit patterns of `self` and `other`, as 64-bit integer lanes.
     ///
     /// # Safety

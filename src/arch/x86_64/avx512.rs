@@ -172,6 +172,11 @@ impl FloatVector for __m512d {
         }
     }
     #[inline(always)]
+    unsafe fn prefetch_l2(ptr: *const u8) {
+        // SAFETY: a prefetch hint never faults, whatever the address.
+        unsafe { _mm_prefetch::<_MM_HINT_T1>(ptr.cast()) }
+    }
+    #[inline(always)]
     unsafe fn add_bits(self, other: Self) -> Self {
         // SAFETY: see `splat`.
         unsafe {

@@ -144,6 +144,12 @@ impl FloatVector for __m128d {
         // SAFETY: a prefetch hint never faults, whatever the address.
         unsafe { _mm_prefetch::<_MM_HINT_T0>(ptr.cast()) }
     }
+    // exactf (issue 13): the certified pass's prefetch into L2.
+    #[inline(always)]
+    unsafe fn prefetch_l2(ptr: *const u8) {
+        // SAFETY: a prefetch hint never faults, whatever the address.
+        unsafe { _mm_prefetch::<_MM_HINT_T1>(ptr.cast()) }
+    }
     #[inline(always)]
     unsafe fn mul(self, other: Self) -> Self {
         // SAFETY: see `splat`.
