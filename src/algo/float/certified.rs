@@ -47,8 +47,7 @@
 //!
 
 use super::{
-    BLOCK, EXACT_UNROLL, Element, FloatVector, fold_tree, max_key, opaque_one, sigma_at,
-    sigma_exponent,
+    BLOCK, EXACT_UNROLL, Element, FloatVector, fold_tree, opaque_one, sigma_at, sigma_exponent,
 };
 use crate::exact_sum::ExactSum;
 
@@ -109,7 +108,7 @@ unsafe fn certified_block<V: FloatVector, E: Element>(
 ) {
     let n = block.len() / V::LANES;
     // SAFETY: `block` holds `n` whole vectors; the caller vouches for the ISA.
-    let key = unsafe { max_key::<V, E>(block.as_ptr(), n) };
+    let key = unsafe { E::block_key::<V>(block.as_ptr(), n) };
     if key == 0 || key >> 52 >= 0x7ff {
         // Only zeros, or a NaN or an infinity: the superaccumulator applies the IEEE rules.
         return block.iter().for_each(|&x| acc.add(x.widen()));

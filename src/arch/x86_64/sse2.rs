@@ -151,6 +151,15 @@ impl FloatVector for __m128d {
         unsafe { _mm_prefetch::<_MM_HINT_T1>(ptr.cast()) }
     }
     #[inline(always)]
+    unsafe fn max_key_f32(self, keys: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe {
+            // Both sign bits cleared, `max_key` takes the unsigned maximum of each half.
+            let abs = _mm_and_pd(self, _mm_castsi128_pd(_mm_set1_epi32(0x7fff_ffff)));
+            abs.max_key(keys)
+        }
+    }
+    #[inline(always)]
     unsafe fn mul(self, other: Self) -> Self {
         // SAFETY: see `splat`.
         unsafe { _mm_mul_pd(self, other) }
