@@ -12,8 +12,8 @@ fn meaning(key: u64) -> (bool, u64) {
     (key == 0, (key >> 52).min(0x7ff))
 }
 
-/// Every largest value at every position of blocks of `0..=max_vectors` vectors, over fillers of
-/// zeros and of smaller elements.
+/// Every largest value at every position of blocks of `0..=max_vectors` vectors (a few positions
+/// under Miri), over fillers of zeros and of smaller elements.
 fn check<V: FloatVector>(isa: Isa, max_vectors: usize) {
     let largest = [
         f32::from_bits(1),
@@ -32,7 +32,9 @@ fn check<V: FloatVector>(isa: Isa, max_vectors: usize) {
         let len = n * V::LANES;
         for &filler in &fillers {
             for &big in &largest {
-                for at in 0..len.max(1) {
+                // Miri (slow) takes the first, second and last positions only.
+                let every = (0..len.max(1)).filter(|&at| !cfg!(miri) || at < 2 || at + 1 == len);
+                for at in every {
                     let mut block = vec![filler; len];
                     if len > 0 {
                         block[at] = big;
