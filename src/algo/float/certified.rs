@@ -214,8 +214,9 @@ unsafe fn offset_sums<V: FloatVector, E: Element, const SCALED: bool>(
         // The bytes one unrolled step reads. The same bytes of the next block are prefetched
         // into L1 meanwhile (load ports idle here), so its max pass finds them there, and those
         // of the block after into L2: out of cache, the L1 fill buffers alone keep too few lines
-        // in flight (one thread, 8 MiB from memory: 0.87 of Fast's speed without, 1.0 with). Nothing
-        // past `readable` is fetched: in a pool that is another worker's chunk.
+        // in flight (Intel AVX-512 host, one thread, 8 MiB from memory: 0.87 of Fast's speed
+        // without, 1.0 with; in L2, 3 % slower). Nothing past `readable` is fetched: in a pool
+        // that is another worker's chunk.
         let len = certified_block_len::<V>();
         let step = EXACT_UNROLL * V::LANES * size_of::<E>();
         while i + EXACT_UNROLL <= n {
