@@ -117,7 +117,9 @@ pub(crate) fn column_sums<T: Summable>(matrix: &Matrix<'_, T>, mode: Mode) -> Ve
     let sums = parallel_map(blocks, span, |block| {
         let mut bands = partials[block * bands..(block + 1) * bands]
             .iter()
-            .map(|partials| core::mem::take(&mut *partials.lock().unwrap_or_else(|e| e.into_inner())));
+            .map(|partials| {
+                core::mem::take(&mut *partials.lock().unwrap_or_else(|e| e.into_inner()))
+            });
         let mut totals = bands.next().unwrap_or_default();
         for next in bands {
             for (total, next) in totals.iter_mut().zip(next) {
