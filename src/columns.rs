@@ -6,6 +6,7 @@
 //! ```text
 //! column blocks of tile_cols::<T>() × bands of BAND_ROWS rows  →  one task each (pool if large)
 //!   task: tiles down its band, the kernel per tile  →  a partial per column
+//! then column blocks  →  one task each (pool if large)
 //!   per column: band partials merged in band order  →  finish, or the error-free retry of that
 //!   column alone (gathered a block at a time)
 //! ```
@@ -24,6 +25,7 @@ use crate::gather::{self, parallel_map};
 use crate::reduce::{ElementSum, Reduction, Sum};
 use crate::strided::Strided;
 use core::marker::PhantomData;
+use std::sync::Mutex;
 
 /// Rows per unit of parallel work: 16 tiles, so that tall matrices with few columns still split.
 const BAND_ROWS: usize = 16 * TILE_ROWS;
@@ -108,22 +110,30 @@ pub(crate) fn column_sums<T: Summable>(matrix: &Matrix<'_, T>, mode: Mode) -> Ve
         }
         T::partials(mode, acc)
     });
+    // Merging a block's band partials and finishing its columns is a pass over one exact
+    // accumulator per column (and maybe a retry): spread over the pool too, a block per task.
+    let partials: Vec<Mutex<Vec<T::Partial>>> = partials.into_iter().map(Mutex::new).collect();
     let sum = Sum::<T>::new(mode);
-    let mut sums = Vec::with_capacity(matrix.cols);
-    let mut partials = partials.into_iter();
-    for _ in 0..blocks {
-        let mut totals = partials.next().unwrap_or_default();
-        for next in partials.by_ref().take(bands - 1) {
+    let sums = parallel_map(blocks, span, |block| {
+        let mut bands = partials[block * bands..(block + 1) * bands]
+            .iter()
+            .map(|partials| {
+                core::mem::take(&mut *partials.lock().unwrap_or_else(|e| e.into_inner()))
+            });
+        let mut totals = bands.next().unwrap_or_default();
+        for next in bands {
             for (total, next) in totals.iter_mut().zip(next) {
                 sum.merge(total, next);
             }
         }
-        for total in totals {
-            let column = matrix.column(sums.len());
-            sums.push(finish(sum, kernels, total, column));
-        }
-    }
-    sums
+        let first = block * width;
+        totals
+            .into_iter()
+            .enumerate()
+            .map(|(j, total)| finish(sum, kernels, total, matrix.column(first + j)))
+            .collect::<Vec<_>>()
+    });
+    sums.into_iter().flatten().collect()
 }
 
 /// Finishes a column's total, or retries that column alone with the retry's pass (an Exact sum

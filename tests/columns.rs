@@ -274,3 +274,20 @@ fn empty_and_single_row_matrices() {
         assert_eq!(got.to_bits(), one[(0, j)].to_bits());
     }
 }
+
+/// A matrix past the inline threshold (on the pool), taller than a band of 4096 rows and wider
+/// than two tiles: band partials are merged and each block's columns finished (or retried, for
+/// the columns the certified pass cannot decide) by the pool's workers, in column order.
+#[test]
+fn pooled_blocks_over_several_bands() {
+    let (rows, cols) = (4096 + 261, 2 * 512 + 6);
+    let m = matrix(rows, cols, 3, 7);
+    check_floats(&m.view().into_dyn(), 0);
+    let ints = Array2::from_shape_fn((rows, cols), |(r, j)| {
+        ((r * cols + j) as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) as i64
+    });
+    let got = coresum::ndarray::sum_axis(&ints, Axis(0));
+    for (lane, got) in ints.lanes(Axis(0)).into_iter().zip(got) {
+        assert_eq!(got, lane.iter().map(|&x| i128::from(x)).sum::<i128>());
+    }
+}

@@ -85,6 +85,7 @@ pub(crate) unsafe fn certified_columns<E: Element>(
     if keys.first() == Some(&NO_KEY) {
         keys.fill(0);
         for r in 0..tile.rows {
+            prefetch_row_start(tile, r + PREFETCH_ROWS);
             // SAFETY: `r < rows`; the caller vouches for the tile (and for the rows below).
             let row = unsafe { tile.row(r) };
             for (key, &x) in keys.iter_mut().zip(row) {
