@@ -128,6 +128,16 @@ pub(crate) trait Vector: Copy {
     /// # Safety
     /// The CPU must support this ISA.
     unsafe fn sar32_16(self) -> Self;
+
+    // ceiling (issue 13): software prefetch in the integer sums' `fold`.
+    /// Hints that the 64-byte line holding `ptr` will be read soon. `ptr` may point anywhere (it
+    /// is not dereferenced). A no-op where the ISA has no prefetch hint.
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    #[inline(always)]
+    unsafe fn prefetch(_ptr: *const u8) {}
+
     /// The sum of all 64-bit lanes, exact.
     ///
     /// # Safety
@@ -184,6 +194,52 @@ const UNROLL: usize = 4;
 /// The most bytes folded before the lanes are reduced into a `u128` (see the module docs).
 const BLOCK_BYTES: usize = 1 << 30;
 
+/// How far ahead of the loads the integer fold hints lines into the cache.
+const PREFETCH_AHEAD: usize = 4096;
+/// Bytes between two prefetch hints.
+const PREFETCH_STRIDE: usize = 64;
+/// Slices shorter than this are not prefetched: hot ones sit in L1, where the hints cost up to 15 %,
+/// and cold ones end before the hints gain much.
+const PREFETCH_FROM: usize = 64 << 10;
+
+/// Steps `groups` groups of `UNROLL` vectors from `ptr` into `f`, flushing every
+/// `F::FLUSH_EVERY` groups and at the end; with `PREFETCH`, each group first hints the lines
+/// `PREFETCH_AHEAD` bytes further on. Returns the pointer past the last group.
+///
+/// # Safety
+/// `ptr` must be valid for reads of `groups` groups; the CPU must support `V`'s ISA.
+#[inline(always)]
+unsafe fn groups<V: Vector, F: Fold<V>, const PREFETCH: bool>(
+    f: &mut F,
+    mut ptr: *const u8,
+    mut groups: usize,
+) -> *const u8 {
+    while groups > 0 {
+        let round = groups.min(F::FLUSH_EVERY);
+        groups -= round;
+        for _ in 0..round {
+            // SAFETY: the caller vouches for the reads and the ISA; a prefetch hint never
+            // faults, and `wrapping_add` makes no claim about the address.
+            unsafe {
+                if PREFETCH {
+                    let mut line = 0;
+                    while line < UNROLL * V::BYTES {
+                        V::prefetch(ptr.wrapping_add(PREFETCH_AHEAD + line));
+                        line += PREFETCH_STRIDE;
+                    }
+                }
+                for k in 0..UNROLL {
+                    f.step(k, V::load(ptr.add(k * V::BYTES)));
+                }
+                ptr = ptr.add(UNROLL * V::BYTES);
+            }
+        }
+        // SAFETY: the caller vouches for the ISA.
+        unsafe { f.flush() };
+    }
+    ptr
+}
+
 /// Folds all whole vectors of `bytes`; returns their biased total and how many bytes they cover.
 ///
 /// # Safety
@@ -197,22 +253,18 @@ unsafe fn fold<V: Vector, F: Fold<V>>(bytes: &[u8]) -> (u128, usize) {
     while left > 0 {
         let block = left.min(BLOCK_BYTES / V::BYTES);
         left -= block;
+        let all = block / UNROLL;
+        let hinted = if bytes.len() < PREFETCH_FROM {
+            0
+        } else {
+            all.saturating_sub(PREFETCH_AHEAD / (UNROLL * V::BYTES))
+        };
         // SAFETY: `ptr` walks `block` whole vectors, all inside `bytes`; the caller
         // vouches for the ISA.
         unsafe {
             let mut f = F::new();
-            let mut groups = block / UNROLL;
-            while groups > 0 {
-                let round = groups.min(F::FLUSH_EVERY);
-                groups -= round;
-                for _ in 0..round {
-                    for k in 0..UNROLL {
-                        f.step(k, V::load(ptr.add(k * V::BYTES)));
-                    }
-                    ptr = ptr.add(UNROLL * V::BYTES);
-                }
-                f.flush();
-            }
+            ptr = groups::<V, F, true>(&mut f, ptr, hinted);
+            ptr = groups::<V, F, false>(&mut f, ptr, all - hinted);
             for k in 0..block % UNROLL {
                 f.step(k, V::load(ptr));
                 ptr = ptr.add(V::BYTES);
