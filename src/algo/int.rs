@@ -41,8 +41,8 @@
 //! hint per 64-byte line better than one per 128 bytes. Hot slices in L1 lose up to 15 % to the
 //! hints, hence none below 64 KiB; the last 4 KiB of a slice are not hinted, so no hint leaves it.
 //! The hint is one more uop per 64 B, on a load port: llvm-mca (`scripts/mca_loops.py`, the
-//! AVX-512 loops) gives the same cycles per 64 B on Sapphire Rapids and Zen 4 as without it,
-//! except `i8` (1.51 → 1.64) and `u16` (1.52 → 1.57) on Sapphire Rapids.
+//! AVX-512 loops) gives the same cycles per 64 B as without it, except `i8` (Sapphire Rapids
+//! 1.51 → 1.64, Zen 4 2.01 → 2.17) and `u16` (Sapphire Rapids 1.52 → 1.57).
 //!
 //! A 1 GiB block holds at most 2^26 vectors (16 bytes or wider), so each of the four accumulators
 //! takes at most 2^24 of them, each adding less than 2^33 to a lane (or, for the 16-bit fold, to a
