@@ -223,7 +223,7 @@ const PREFETCH_FROM: usize = 64 << 10;
 /// # Safety
 /// `ptr` must be valid for reads of `groups` groups; the CPU must support `V`'s ISA.
 #[inline(always)]
-unsafe fn groups<V: Vector, F: Fold<V>, const PREFETCH: bool>(
+unsafe fn fold_groups<V: Vector, F: Fold<V>, const PREFETCH: bool>(
     f: &mut F,
     mut ptr: *const u8,
     mut groups: usize,
@@ -277,8 +277,8 @@ unsafe fn fold<V: Vector, F: Fold<V>>(bytes: &[u8]) -> (u128, usize) {
         // vouches for the ISA.
         unsafe {
             let mut f = F::new();
-            ptr = groups::<V, F, true>(&mut f, ptr, hinted);
-            ptr = groups::<V, F, false>(&mut f, ptr, all - hinted);
+            ptr = fold_groups::<V, F, true>(&mut f, ptr, hinted);
+            ptr = fold_groups::<V, F, false>(&mut f, ptr, all - hinted);
             for k in 0..block % UNROLL {
                 f.step(k, V::load(ptr));
                 ptr = ptr.add(V::BYTES);
