@@ -35,14 +35,16 @@
 //! Software prefetch (ceiling, issue 13): each vector's load waits for its line with 2–4 dependent
 //! uops behind it (the fold's step), which fill the out-of-order window long before the ceiling
 //! loop's single add would, so fewer lines are in flight. Measured on the Intel AVX-512 host (one
-//! thread; `cargo bench --bench isa_variants`, `--bench ceiling`): without hints the 32- and
-//! 64-bit sums read 0.85–0.88× the plain read from memory and every width 69 GB/s in L2; with
-//! them 1.01–1.03× and 78–90 GB/s. 4 KiB ahead did as well as 8–16 KiB and better than 2 KiB; a
-//! hint per 64-byte line better than one per 128 bytes. Hot slices in L1 lose up to 15 % to the
-//! hints, hence none below 64 KiB; the last 4 KiB of a slice are not hinted, so no hint leaves it.
-//! The hint is one more uop per 64 B, on a load port: llvm-mca (`scripts/mca_loops.py`, the
-//! AVX-512 loops) gives the same cycles per 64 B as without it, except `i8` (Sapphire Rapids
-//! 1.51 → 1.64, Zen 4 2.01 → 2.17) and `u16` (Sapphire Rapids 1.52 → 1.57).
+//! thread, interleaved, loaded; `cargo bench --bench ceiling`, `--bench isa_variants`): without
+//! hints the 32- and 64-bit sums read 0.79–0.88× the plain read from memory and every width at
+//! most 72 GB/s in L2; with them 0.99–1.03× and 78–116 GB/s. 4 KiB ahead did as well as 8–16 KiB
+//! and better than 2 KiB; one hint per 64-byte line better than one per 128 bytes; into L1 (`T0`)
+//! rather than L2 (`T1`: 4–8 % faster from memory, but 75 against 116 GB/s in L2). Hot slices in
+//! L1 lose up to 15 % to the hints, hence none below 64 KiB; the last 4 KiB of a slice are not
+//! hinted, so no hint leaves it. The hint is one more uop per 64 B, on a load port: llvm-mca
+//! (`scripts/mca_loops.py`, the AVX-512 loops) gives the same cycles per 64 B as without it,
+//! except `i8` (Sapphire Rapids 1.51 → 1.64, Zen 4 2.01 → 2.17) and `u16` (Sapphire Rapids
+//! 1.52 → 1.57).
 //!
 //! A 1 GiB block holds at most 2^26 vectors (16 bytes or wider), so each of the four accumulators
 //! takes at most 2^24 of them, each adding less than 2^33 to a lane (or, for the 16-bit fold, to a
