@@ -21,8 +21,23 @@ esac
 start=$(date +%s)
 cargo bench --bench compare --no-run -q
 cargo bench --bench compare -q -- measure "${quick[@]}"
+# numpy from a virtual environment kept in target/compare/venv (created on the first run, as
+# .ci/lanes/python.sh does), so that the Python columns fill whatever the system Python lacks;
+# without the venv module, the system Python (the report notes numpy missing).
+python_peers() {
+    local venv=target/compare/venv python=python3
+    [ -x "$venv/bin/python" ] || python3 -m venv "$venv" > /dev/null 2>&1 || rm -rf "$venv"
+    if [ -x "$venv/bin/python" ]; then
+        python="$venv/bin/python"
+        "$python" -c "import numpy" 2> /dev/null || "$python" -m pip install -q numpy \
+            || echo "compare.sh: pip install numpy failed: numpy peers skipped" >&2
+    else
+        echo "compare.sh: no venv module (apt-get install python3-venv): system python3" >&2
+    fi
+    "$python" scripts/compare_py.py
+}
 if command -v python3 > /dev/null; then
-    python3 scripts/compare_py.py
+    python_peers
 else
     rm -f target/compare/python.json   # the report notes the missing peers
 fi

@@ -96,9 +96,15 @@ fn long_placed<T: Element>(max_len: usize) -> impl Strategy<Value = (Vec<T>, usi
 }
 
 /// Lengths in elements at which some path's narrow accumulators flush or its block ends, plus or
-/// minus a vector: the 16-bit fold flushes every 32,767 groups of four vectors.
+/// minus a vector: the 16-bit fold flushes every 32,767 groups of four vectors. Also around 64 KiB,
+/// where the fold starts prefetching (a prefetching run of groups, then an unhinted one for the
+/// last 4 KiB, each ending in a flush).
 fn flush_lengths<T>() -> Vec<usize> {
     let mut lengths = vec![65_537, 65_538, 2 * 65_536 + 1];
+    let prefetch_from = (64 << 10) / size_of::<T>();
+    for delta in [-65, -1, 0, 1, 63, 64 + 4096 / size_of::<T>() as isize] {
+        lengths.push(prefetch_from.wrapping_add_signed(delta));
+    }
     for vector_bytes in [16, 32, 64] {
         let group = 4 * vector_bytes / size_of::<T>();
         for round in [32_767, 2 * 32_767] {

@@ -96,6 +96,13 @@ impl Vector for __m256i {
         // SAFETY: see `splat`.
         unsafe { _mm256_srai_epi32::<16>(self) }
     }
+
+    // ceiling (issue 13): software prefetch in the integer sums.
+    #[inline(always)]
+    unsafe fn prefetch(ptr: *const u8) {
+        // SAFETY: a prefetch hint never faults, whatever the address.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(ptr.cast()) }
+    }
 }
 
 impl FloatVector for __m256d {
