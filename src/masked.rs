@@ -3,9 +3,10 @@
 //! `gather::Element`) a block at a time, so the result is bit for bit the sum of the others.
 
 use crate::algo::layout::bits;
+use crate::algo::mask::Bitmap;
 use crate::arch::Kernels;
 use crate::element::{Mode, Summable};
-use crate::gather::{BLOCK, Source, sum_source};
+use crate::gather::{BLOCK, Lanes, Source, sum_source};
 use core::fmt;
 use std::ops::Range;
 
@@ -209,5 +210,13 @@ impl<T: Summable> Source<T> for Masked<'_, T> {
             out,
         );
         out
+    }
+
+    fn span(&self, range: Range<usize>) -> Option<(&[T], Lanes<'_>)> {
+        let mask = Bitmap {
+            validity: self.validity,
+            bit_offset: self.bit_offset + range.start,
+        };
+        Some((&self.data[range], Lanes::Valid(mask)))
     }
 }

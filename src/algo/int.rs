@@ -36,6 +36,7 @@
 //! lane per flush): no exact lane, and no true low-half total, can reach 2^24 * 2^33 < 2^64 before
 //! the block's total is taken.
 
+use crate::algo::mask::Mask;
 use core::mem::size_of;
 
 /// One SIMD register of an instruction set, seen as 64-bit lanes unless an operation says otherwise.
@@ -128,6 +129,32 @@ pub(crate) trait Vector: Copy {
     /// # Safety
     /// The CPU must support this ISA.
     unsafe fn sar32_16(self) -> Self;
+    // fused (issue 12): the masked loads of the masked and strided sums (`algo::mask`).
+    /// Loads `BYTES` bytes from `ptr` as lanes of `WIDTH` bytes (1, 2, 4 or 8), each lane whose
+    /// bit of `bits` (bit `j` for lane `j`) is clear read as zero. The default copies the lanes
+    /// one at a time; ISAs with masked loads or blends override it.
+    ///
+    /// # Safety
+    /// `ptr` must be valid for reads of `BYTES` bytes; the CPU must support this ISA.
+    #[inline(always)]
+    unsafe fn load_masked<const WIDTH: usize>(ptr: *const u8, bits: u64) -> Self {
+        let mut lanes = [0u8; 64];
+        for j in 0..Self::BYTES / WIDTH {
+            if bits >> j & 1 != 0 {
+                // SAFETY: lane `j` lies within the `BYTES ≤ 64` bytes at `ptr` and in `lanes`.
+                unsafe {
+                    core::ptr::copy_nonoverlapping(
+                        ptr.add(j * WIDTH),
+                        lanes.as_mut_ptr().add(j * WIDTH),
+                        WIDTH,
+                    );
+                }
+            }
+        }
+        // SAFETY: `lanes` holds 64 ≥ `BYTES` bytes; the caller vouches for the ISA.
+        unsafe { Self::load(lanes.as_ptr()) }
+    }
+
     /// The sum of all 64-bit lanes, exact.
     ///
     /// # Safety
@@ -184,12 +211,17 @@ const UNROLL: usize = 4;
 /// The most bytes folded before the lanes are reduced into a `u128` (see the module docs).
 const BLOCK_BYTES: usize = 1 << 30;
 
-/// Folds all whole vectors of `bytes`; returns their biased total and how many bytes they cover.
+/// Folds all whole vectors of `bytes`, elements of `WIDTH` bytes, the lanes `mask` excludes read
+/// as zero; returns their biased total and how many bytes they cover.
 ///
 /// # Safety
 /// The CPU must support `V`'s ISA.
 #[inline(always)]
-unsafe fn fold<V: Vector, F: Fold<V>>(bytes: &[u8]) -> (u128, usize) {
+unsafe fn fold<V: Vector, F: Fold<V>, M: Mask, const WIDTH: usize>(
+    bytes: &[u8],
+    mask: M,
+) -> (u128, usize) {
+    let start = bytes.as_ptr();
     let vectors = bytes.len() / V::BYTES;
     let mut ptr = bytes.as_ptr();
     let mut total = 0u128;
@@ -207,14 +239,14 @@ unsafe fn fold<V: Vector, F: Fold<V>>(bytes: &[u8]) -> (u128, usize) {
                 groups -= round;
                 for _ in 0..round {
                     for k in 0..UNROLL {
-                        f.step(k, V::load(ptr.add(k * V::BYTES)));
+                        f.step(k, load_where::<V, M, WIDTH>(ptr.add(k * V::BYTES), start, mask));
                     }
                     ptr = ptr.add(UNROLL * V::BYTES);
                 }
                 f.flush();
             }
             for k in 0..block % UNROLL {
-                f.step(k, V::load(ptr));
+                f.step(k, load_where::<V, M, WIDTH>(ptr, start, mask));
                 ptr = ptr.add(V::BYTES);
             }
             f.flush();
@@ -222,6 +254,30 @@ unsafe fn fold<V: Vector, F: Fold<V>>(bytes: &[u8]) -> (u128, usize) {
         }
     }
     (total, vectors * V::BYTES)
+}
+
+/// The vector at `ptr`, element `(ptr − start) / WIDTH` of `mask`'s span first, the lanes the
+/// mask excludes read as zero. (A function, not a closure: a closure would be compiled without
+/// the kernel's target features.)
+///
+/// # Safety
+/// `ptr` must be valid for reads of `V::BYTES` bytes, at or after `start` in the same span; the
+/// CPU must support `V`'s ISA.
+#[inline(always)]
+unsafe fn load_where<V: Vector, M: Mask, const WIDTH: usize>(
+    ptr: *const u8,
+    start: *const u8,
+    mask: M,
+) -> V {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        if M::ALL {
+            V::load(ptr)
+        } else {
+            let i = ptr.offset_from(start) as usize / WIDTH;
+            V::load_masked::<WIDTH>(ptr, mask.bits(i, V::BYTES / WIDTH))
+        }
+    }
 }
 
 const fn repeat8(x: u8) -> u64 {
@@ -484,22 +540,26 @@ fn signed_total(biased: u128, len: usize, bias: u128) -> i128 {
 /// Per element type: its unsigned twin, bias, fold and result.
 macro_rules! typed_sums {
     ($($name:ident($t:ty as $u:ty, bias $bias:expr) -> $out:ty: $fold:ty, $finish:ident;)*) => {$(
-        #[doc = concat!("The exact sum of `", stringify!($t), "` elements on `V`'s ISA.")]
+        #[doc = concat!("The exact sum of the `", stringify!($t), "` elements of `data` that `mask` adds, on `V`'s ISA.")]
         ///
         /// # Safety
         /// The CPU must support `V`'s ISA.
         #[inline(always)]
-        pub(crate) unsafe fn $name<V: Vector>(data: &[$t]) -> $out {
+        pub(crate) unsafe fn $name<V: Vector, M: Mask>(data: &[$t], mask: M) -> $out {
             const BIAS: $u = $bias;
             // SAFETY: any initialised memory may be viewed as bytes; same address and size.
             let bytes = unsafe {
                 core::slice::from_raw_parts(data.as_ptr().cast::<u8>(), core::mem::size_of_val(data))
             };
             // SAFETY: the caller vouches for the ISA.
-            let (vector_total, done) = unsafe { fold::<V, $fold>(bytes) };
-            let tail: u128 = data[done / size_of::<$t>()..]
+            let (vector_total, done) =
+                unsafe { fold::<V, $fold, M, { size_of::<$t>() }>(bytes, mask) };
+            let done = done / size_of::<$t>();
+            // An excluded element counts as 0, biased as every element is.
+            let tail: u128 = data[done..]
                 .iter()
-                .map(|&x| u128::from((x as $u) ^ BIAS))
+                .enumerate()
+                .map(|(j, &x)| u128::from((if mask.get(done + j) { x as $u } else { 0 }) ^ BIAS))
                 .sum();
             $finish(vector_total + tail, data.len(), u128::from(BIAS))
         }

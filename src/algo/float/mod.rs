@@ -25,7 +25,8 @@
 mod certified;
 mod error_free;
 
-pub(crate) use certified::certified;
+pub(crate) use certified::{certified, certified_partial};
+use crate::algo::mask::Mask;
 pub(crate) use error_free::error_free;
 
 // column sums (issue 12, "columns"): the passes with lanes = columns of a tile.
@@ -143,6 +144,42 @@ pub(crate) trait FloatVector: Copy {
     /// The CPU must support this ISA.
     unsafe fn min_key(self, keys: Self) -> Self;
 
+    // fused (issue 12): the masked loads of the masked and strided sums (`algo::mask`).
+    /// [`load`](Self::load), each lane whose bit of `bits` (bit `j` for lane `j`) is clear read
+    /// as −0.0, the identity (never its memory's value: a NaN there cannot reach the sum). The
+    /// default copies the lanes one at a time; ISAs with masked loads or blends override it.
+    ///
+    /// # Safety
+    /// `ptr` must be valid for reads of `LANES` `f64`; the CPU must support this ISA.
+    #[inline(always)]
+    unsafe fn load_masked(ptr: *const f64, bits: u64) -> Self {
+        let mut lanes = [-0.0; 8];
+        for (j, lane) in lanes.iter_mut().enumerate().take(Self::LANES) {
+            if bits >> j & 1 != 0 {
+                // SAFETY: `j < LANES`, within the caller's `LANES` elements.
+                *lane = unsafe { ptr.add(j).read_unaligned() };
+            }
+        }
+        // SAFETY: `lanes` holds 8 ≥ `LANES` values; the caller vouches for the ISA.
+        unsafe { Self::load(lanes.as_ptr()) }
+    }
+    /// [`load_f32`](Self::load_f32), each lane whose bit of `bits` is clear read as −0.0.
+    ///
+    /// # Safety
+    /// `ptr` must be valid for reads of `LANES` `f32`; the CPU must support this ISA.
+    #[inline(always)]
+    unsafe fn load_f32_masked(ptr: *const f32, bits: u64) -> Self {
+        let mut lanes = [-0.0; 8];
+        for (j, lane) in lanes.iter_mut().enumerate().take(Self::LANES) {
+            if bits >> j & 1 != 0 {
+                // SAFETY: `j < LANES`, within the caller's `LANES` elements.
+                *lane = f64::from(unsafe { ptr.add(j).read_unaligned() });
+            }
+        }
+        // SAFETY: `lanes` holds 8 ≥ `LANES` values; the caller vouches for the ISA.
+        unsafe { Self::load(lanes.as_ptr()) }
+    }
+
     /// The lanes, in order (only the first `LANES` are meaningful).
     ///
     /// # Safety
@@ -164,6 +201,11 @@ pub(crate) trait Element: Copy {
     /// # Safety
     /// `ptr` must be valid for reads of `V::LANES` elements; the CPU must support `V`'s ISA.
     unsafe fn load<V: FloatVector>(ptr: *const Self) -> V;
+    /// Loads `V::LANES` elements as `f64`, −0.0 for those whose bit of `bits` is clear.
+    ///
+    /// # Safety
+    /// As for [`load`](Self::load).
+    unsafe fn load_masked<V: FloatVector>(ptr: *const Self, bits: u64) -> V;
     /// The element as `f64`, exactly.
     fn widen(self) -> f64;
     /// Fraction bits of the type's significand: a nonzero element whose widened `f64` has biased
@@ -178,6 +220,11 @@ impl Element for f64 {
         unsafe { V::load(ptr) }
     }
     #[inline(always)]
+    unsafe fn load_masked<V: FloatVector>(ptr: *const f64, bits: u64) -> V {
+        // SAFETY: forwarded from the caller.
+        unsafe { V::load_masked(ptr, bits) }
+    }
+    #[inline(always)]
     fn widen(self) -> f64 {
         self
     }
@@ -189,6 +236,11 @@ impl Element for f32 {
     unsafe fn load<V: FloatVector>(ptr: *const f32) -> V {
         // SAFETY: forwarded from the caller.
         unsafe { V::load_f32(ptr) }
+    }
+    #[inline(always)]
+    unsafe fn load_masked<V: FloatVector>(ptr: *const f32, bits: u64) -> V {
+        // SAFETY: forwarded from the caller.
+        unsafe { V::load_f32_masked(ptr, bits) }
     }
     #[inline(always)]
     fn widen(self) -> f64 {
@@ -279,25 +331,44 @@ unsafe fn largest_key<V: FloatVector>(keys: [V; EXACT_UNROLL]) -> u64 {
     }
 }
 
-/// Biased exponent bits of the largest magnitude of `n` whole vectors at `src` (see
-/// [`FloatVector::max_key`]).
+/// The vector at `src`, element `i` of `mask`'s span first, the lanes the mask excludes read as
+/// −0.0 (the fused sums, `algo::mask`).
+///
+/// # Safety
+/// As for [`Element::load`].
+#[inline(always)]
+unsafe fn load_where<V: FloatVector, E: Element, M: Mask>(src: *const E, mask: M, i: usize) -> V {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        if M::ALL {
+            E::load::<V>(src)
+        } else {
+            E::load_masked::<V>(src, mask.bits(i, V::LANES))
+        }
+    }
+}
+
+/// Biased exponent bits of the largest magnitude of the elements `mask` adds among `n` whole
+/// vectors at `src` (see [`FloatVector::max_key`]).
 ///
 /// # Safety
 /// `src` must be valid for reads of `n * V::LANES` elements; the CPU must support `V`'s ISA.
 #[inline(always)]
-unsafe fn max_key<V: FloatVector, E: Element>(src: *const E, n: usize) -> u64 {
+unsafe fn max_key<V: FloatVector, E: Element, M: Mask>(src: *const E, n: usize, mask: M) -> u64 {
     // SAFETY: the loads stay inside the `n` vectors; the caller vouches for the ISA.
     unsafe {
         let mut keys = [V::splat(0.0); EXACT_UNROLL];
         let mut i = 0;
         while i + EXACT_UNROLL <= n {
             for (k, key) in keys.iter_mut().enumerate() {
-                *key = E::load::<V>(src.add((i + k) * V::LANES)).max_key(*key);
+                let at = (i + k) * V::LANES;
+                *key = load_where::<V, E, M>(src.add(at), mask, at).max_key(*key);
             }
             i += EXACT_UNROLL;
         }
         for (k, key) in keys.iter_mut().enumerate().take(n - i) {
-            *key = E::load::<V>(src.add((i + k) * V::LANES)).max_key(*key);
+            let at = (i + k) * V::LANES;
+            *key = load_where::<V, E, M>(src.add(at), mask, at).max_key(*key);
         }
         largest_key(keys)
     }
