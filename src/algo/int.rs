@@ -238,16 +238,20 @@ unsafe fn fold<V: Vector, F: Fold<V>, M: Mask, const WIDTH: usize>(
                 let round = groups.min(F::FLUSH_EVERY);
                 groups -= round;
                 for _ in 0..round {
-                    for k in 0..UNROLL {
-                        f.step(k, load_where::<V, M, WIDTH>(ptr.add(k * V::BYTES), start, mask));
+                    let bits = group_bits::<V, M, WIDTH>(ptr, start, mask);
+                    for (k, &bits) in bits.iter().enumerate() {
+                        f.step(k, load_where::<V, M, WIDTH>(ptr.add(k * V::BYTES), bits));
                     }
                     ptr = ptr.add(UNROLL * V::BYTES);
                 }
                 f.flush();
             }
-            for k in 0..block % UNROLL {
-                f.step(k, load_where::<V, M, WIDTH>(ptr, start, mask));
-                ptr = ptr.add(V::BYTES);
+            if block % UNROLL > 0 {
+                let bits = group_bits::<V, M, WIDTH>(ptr, start, mask);
+                for (k, &bits) in bits.iter().enumerate().take(block % UNROLL) {
+                    f.step(k, load_where::<V, M, WIDTH>(ptr, bits));
+                    ptr = ptr.add(V::BYTES);
+                }
             }
             f.flush();
             total += f.total(block);
@@ -256,26 +260,38 @@ unsafe fn fold<V: Vector, F: Fold<V>, M: Mask, const WIDTH: usize>(
     (total, vectors * V::BYTES)
 }
 
-/// The vector at `ptr`, element `(ptr − start) / WIDTH` of `mask`'s span first, the lanes the
-/// mask excludes read as zero. (A function, not a closure: a closure would be compiled without
-/// the kernel's target features.)
+/// The mask bits of the `UNROLL` vectors from `ptr`, whose first element is element
+/// `(ptr − start) / WIDTH` of `mask`'s span.
 ///
 /// # Safety
-/// `ptr` must be valid for reads of `V::BYTES` bytes, at or after `start` in the same span; the
-/// CPU must support `V`'s ISA.
+/// `ptr` must be a vector of the span at `start`.
 #[inline(always)]
-unsafe fn load_where<V: Vector, M: Mask, const WIDTH: usize>(
+unsafe fn group_bits<V: Vector, M: Mask, const WIDTH: usize>(
     ptr: *const u8,
     start: *const u8,
     mask: M,
-) -> V {
+) -> [u64; UNROLL] {
+    if M::ALL {
+        return [u64::MAX; UNROLL];
+    }
+    // SAFETY: both point into the span, `ptr` at or after `start`.
+    let i = unsafe { ptr.offset_from(start) } as usize / WIDTH;
+    mask.group::<UNROLL>(i, V::BYTES / WIDTH)
+}
+
+/// The vector at `ptr`, the lanes of `WIDTH` bytes whose bit of `bits` is clear read as zero
+/// unless `M` is [`All`](crate::algo::mask::All).
+///
+/// # Safety
+/// `ptr` must be valid for reads of `V::BYTES` bytes; the CPU must support `V`'s ISA.
+#[inline(always)]
+unsafe fn load_where<V: Vector, M: Mask, const WIDTH: usize>(ptr: *const u8, bits: u64) -> V {
     // SAFETY: forwarded from the caller.
     unsafe {
         if M::ALL {
             V::load(ptr)
         } else {
-            let i = ptr.offset_from(start) as usize / WIDTH;
-            V::load_masked::<WIDTH>(ptr, mask.bits(i, V::BYTES / WIDTH))
+            V::load_masked::<WIDTH>(ptr, bits)
         }
     }
 }

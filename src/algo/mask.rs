@@ -22,13 +22,36 @@ pub(crate) trait Mask: Copy {
     fn skip(self, n: usize) -> Self;
 
     /// Bit `j` says whether element `i + j` is added, for the `lanes ≤ 64` elements from `i`
-    /// (bits for elements past the span may be anything; `i` must be an element of the span).
+    /// (bits for elements past the span may be anything, `i` included).
     fn bits(self, i: usize, lanes: usize) -> u64;
 
     /// Whether element `i` is added.
     #[inline(always)]
     fn get(self, i: usize) -> bool {
         Self::ALL || self.bits(i, 1) & 1 != 0
+    }
+
+    /// The [`bits`](Self::bits) of `N` consecutive vectors of `lanes` lanes from element `i`:
+    /// one read, shifted, where they fit 64 bits (a group of the kernels' unrolled loops), else
+    /// one per vector.
+    #[inline(always)]
+    fn group<const N: usize>(self, i: usize, lanes: usize) -> [u64; N] {
+        if Self::ALL {
+            return [u64::MAX; N];
+        }
+        let mut bits = [0; N];
+        if N * lanes <= 64 {
+            let word = self.bits(i, N * lanes);
+            for (k, b) in bits.iter_mut().enumerate() {
+                // `k · lanes < 64`.
+                *b = word >> (k * lanes);
+            }
+        } else {
+            for (k, b) in bits.iter_mut().enumerate() {
+                *b = self.bits(i + k * lanes, lanes);
+            }
+        }
+        bits
     }
 }
 
@@ -87,8 +110,19 @@ impl Mask for Bitmap<'_> {
                     None => low,
                 }
             }
-            None => bits(self.validity, bit, (self.validity.len() * 8 - bit).min(64)),
+            None => bits_near_end(self.validity, bit),
         }
+    }
+}
+
+/// [`Bitmap::bits`] where fewer than nine bytes follow: out of the kernels' loops, which it
+/// would otherwise crowd. Bits past the bitmap read as 0 (a group's vectors past the span).
+#[cold]
+#[inline(never)]
+fn bits_near_end(validity: &[u8], bit: usize) -> u64 {
+    match (validity.len() * 8).saturating_sub(bit).min(64) {
+        0 => 0,
+        n => bits(validity, bit, n),
     }
 }
 

@@ -261,16 +261,16 @@ unsafe fn offset_sums<V: FloatVector, E: Element, M: Mask, const SCALED: bool>(
             for line in (0..step).step_by(64) {
                 V::prefetch(ahead.wrapping_add(line));
             }
+            let bits = mask.group::<EXACT_UNROLL>(i * V::LANES, V::LANES);
             for k in 0..EXACT_UNROLL {
-                let at = (i + k) * V::LANES;
-                let x = load_where::<V, E, M>(src.add(at), mask, at);
+                let x = load_where::<V, E, M>(src.add((i + k) * V::LANES), bits[k]);
                 fast_two_sum_step::<V, E, SCALED>(x, one, &mut sums[k], &mut errs[k]);
             }
             i += EXACT_UNROLL;
         }
+        let bits = mask.group::<EXACT_UNROLL>(i * V::LANES, V::LANES);
         for k in 0..n - i {
-            let at = (i + k) * V::LANES;
-            let x = load_where::<V, E, M>(src.add(at), mask, at);
+            let x = load_where::<V, E, M>(src.add((i + k) * V::LANES), bits[k]);
             fast_two_sum_step::<V, E, SCALED>(x, one, &mut sums[k], &mut errs[k]);
         }
         let mut total = 0i64;

@@ -331,19 +331,19 @@ unsafe fn largest_key<V: FloatVector>(keys: [V; EXACT_UNROLL]) -> u64 {
     }
 }
 
-/// The vector at `src`, element `i` of `mask`'s span first, the lanes the mask excludes read as
-/// −0.0 (the fused sums, `algo::mask`).
+/// The vector at `src`, the lanes whose bit of `bits` is clear read as −0.0 unless `M` is
+/// [`All`](crate::algo::mask::All) (the fused sums, `algo::mask`).
 ///
 /// # Safety
 /// As for [`Element::load`].
 #[inline(always)]
-unsafe fn load_where<V: FloatVector, E: Element, M: Mask>(src: *const E, mask: M, i: usize) -> V {
+unsafe fn load_where<V: FloatVector, E: Element, M: Mask>(src: *const E, bits: u64) -> V {
     // SAFETY: forwarded from the caller.
     unsafe {
         if M::ALL {
             E::load::<V>(src)
         } else {
-            E::load_masked::<V>(src, mask.bits(i, V::LANES))
+            E::load_masked::<V>(src, bits)
         }
     }
 }
@@ -360,15 +360,17 @@ unsafe fn max_key<V: FloatVector, E: Element, M: Mask>(src: *const E, n: usize, 
         let mut keys = [V::splat(0.0); EXACT_UNROLL];
         let mut i = 0;
         while i + EXACT_UNROLL <= n {
+            let bits = mask.group::<EXACT_UNROLL>(i * V::LANES, V::LANES);
             for (k, key) in keys.iter_mut().enumerate() {
-                let at = (i + k) * V::LANES;
-                *key = load_where::<V, E, M>(src.add(at), mask, at).max_key(*key);
+                let x = load_where::<V, E, M>(src.add((i + k) * V::LANES), bits[k]);
+                *key = x.max_key(*key);
             }
             i += EXACT_UNROLL;
         }
+        let bits = mask.group::<EXACT_UNROLL>(i * V::LANES, V::LANES);
         for (k, key) in keys.iter_mut().enumerate().take(n - i) {
-            let at = (i + k) * V::LANES;
-            *key = load_where::<V, E, M>(src.add(at), mask, at).max_key(*key);
+            let x = load_where::<V, E, M>(src.add((i + k) * V::LANES), bits[k]);
+            *key = x.max_key(*key);
         }
         largest_key(keys)
     }
