@@ -42,7 +42,9 @@ fn lengths() -> Vec<usize> {
     if cfg!(miri) {
         vec![0, 1, 9, 33, 70]
     } else {
-        vec![0, 1, 2, 7, 15, 16, 17, 63, 64, 65, 255, 257, 1000, 2047, 2049, 4500]
+        vec![
+            0, 1, 2, 7, 15, 16, 17, 63, 64, 65, 255, 257, 1000, 2047, 2049, 4500,
+        ]
     }
 }
 
@@ -70,7 +72,11 @@ fn check_integers<T: Copy + Into<i128>, P: TryInto<i128>>(
             };
             // SAFETY: `Kernels::get` checked the CPU.
             let got = unsafe { (kernels.masked)(x, mask) }.try_into().ok();
-            assert_eq!(got, Some(want), "{isa} masked len {len} bit offset {bit_offset}");
+            assert_eq!(
+                got,
+                Some(want),
+                "{isa} masked len {len} bit offset {bit_offset}"
+            );
         }
         for stride in 2..=4 {
             let want: i128 = x.iter().step_by(stride).map(|&v| v.into()).sum();
@@ -102,11 +108,23 @@ fn integer_kernels_on_every_path() {
         check_integers(isa, &fused.u8, &extremes(n, |x| x as u8, u8::MAX, 0));
         check_integers(isa, &fused.i8, &extremes(n, |x| x as i8, i8::MAX, i8::MIN));
         check_integers(isa, &fused.u16, &extremes(n, |x| x as u16, u16::MAX, 0));
-        check_integers(isa, &fused.i16, &extremes(n, |x| x as i16, i16::MAX, i16::MIN));
+        check_integers(
+            isa,
+            &fused.i16,
+            &extremes(n, |x| x as i16, i16::MAX, i16::MIN),
+        );
         check_integers(isa, &fused.u32, &extremes(n, |x| x as u32, u32::MAX, 0));
-        check_integers(isa, &fused.i32, &extremes(n, |x| x as i32, i32::MAX, i32::MIN));
+        check_integers(
+            isa,
+            &fused.i32,
+            &extremes(n, |x| x as i32, i32::MAX, i32::MIN),
+        );
         check_integers(isa, &fused.u64, &extremes(n, |x| x, u64::MAX, 0));
-        check_integers(isa, &fused.i64, &extremes(n, |x| x as i64, i64::MAX, i64::MIN));
+        check_integers(
+            isa,
+            &fused.i64,
+            &extremes(n, |x| x as i64, i64::MAX, i64::MIN),
+        );
     }
 }
 
@@ -151,7 +169,11 @@ fn check_floats<T: Copy + Into<f64>>(
             };
             // SAFETY: `Kernels::get` checked the CPU.
             let got = unsafe { (kernels.masked)(&x, mask) };
-            check(&format!("masked len {len} bit offset {bit_offset}"), got, want);
+            check(
+                &format!("masked len {len} bit offset {bit_offset}"),
+                got,
+                want,
+            );
         }
         for stride in 2..=4 {
             let mut x = data[..len].to_vec();
@@ -185,13 +207,7 @@ fn floats<T: Copy>(n: usize, cast: impl Fn(u64) -> T, zero: T, minus_zero: T, ma
 #[test]
 fn float_kernels_on_every_path() {
     let n = 4600;
-    let f64s = floats(
-        n,
-        |x| f64::from_bits(x & !(1 << 62)),
-        0.0,
-        -0.0,
-        f64::MAX,
-    );
+    let f64s = floats(n, |x| f64::from_bits(x & !(1 << 62)), 0.0, -0.0, f64::MAX);
     let f32s = floats(
         n,
         |x| f32::from_bits((x >> 32) as u32 & !(1 << 30)),

@@ -148,9 +148,9 @@ macro_rules! fuse {
                 lanes: Lanes<'_>,
             ) -> Option<Self::Partial> {
                 let kernels = &kernels.fused.$field;
+                let (ptr, len) = (span.as_ptr().cast::<$via>(), span.len());
                 // SAFETY: `$t` and `$via` have the same size, alignment and valid bit patterns.
-                let span: &[$via] =
-                    unsafe { core::slice::from_raw_parts(span.as_ptr().cast(), span.len()) };
+                let span: &[$via] = unsafe { core::slice::from_raw_parts(ptr, len) };
                 // SAFETY: a `&Kernels` is only handed out by `Kernels::get`, after checking
                 // that the running CPU supports its ISA; `Lanes::Every` holds 2, 3 or 4.
                 let partial = || unsafe {
@@ -171,10 +171,7 @@ fn exact<P>(_pass: Pass, partial: impl FnOnce() -> P) -> Option<P> {
 }
 
 /// Floats: the certified pass only (the others keep their block grid).
-fn certified(
-    pass: Pass,
-    partial: impl FnOnce() -> (ExactSum, f64),
-) -> Option<FloatPartial> {
+fn certified(pass: Pass, partial: impl FnOnce() -> (ExactSum, f64)) -> Option<FloatPartial> {
     (pass == Pass::Certified).then(|| {
         let (sum, slack) = partial();
         FloatPartial::Exact { sum, slack }
@@ -258,10 +255,11 @@ pub(crate) fn partial<T: Summable>(
     source: &impl Source<T>,
     range: Range<usize>,
 ) -> T::Partial {
-    if let Some((span, lanes)) = source.span(range.clone()) {
-        if let Some(partial) = T::fused(kernels, sum.pass(), span, lanes) {
-            return partial;
-        }
+    // Read where it lies, through lane masks, where the source and the pass allow.
+    if let Some((span, lanes)) = source.span(range.clone())
+        && let Some(partial) = T::fused(kernels, sum.pass(), span, lanes)
+    {
+        return partial;
     }
     let mut buf = vec![T::IDENTITY; BLOCK.min(range.len())];
     let mut total = sum.partial(kernels, range.start, &[]);

@@ -246,7 +246,7 @@ unsafe fn fold<V: Vector, F: Fold<V>, M: Mask, const WIDTH: usize>(
                 }
                 f.flush();
             }
-            if block % UNROLL > 0 {
+            if !block.is_multiple_of(UNROLL) {
                 let bits = group_bits::<V, M, WIDTH>(ptr, start, mask);
                 for (k, &bits) in bits.iter().enumerate().take(block % UNROLL) {
                     f.step(k, load_where::<V, M, WIDTH>(ptr, bits));
@@ -567,9 +567,9 @@ macro_rules! typed_sums {
             let bytes = unsafe {
                 core::slice::from_raw_parts(data.as_ptr().cast::<u8>(), core::mem::size_of_val(data))
             };
+            let fold = fold::<V, $fold, M, { size_of::<$t>() }>;
             // SAFETY: the caller vouches for the ISA.
-            let (vector_total, done) =
-                unsafe { fold::<V, $fold, M, { size_of::<$t>() }>(bytes, mask) };
+            let (vector_total, done) = unsafe { fold(bytes, mask) };
             let done = done / size_of::<$t>();
             // An excluded element counts as 0, biased as every element is.
             let tail: u128 = data[done..]

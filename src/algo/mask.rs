@@ -184,7 +184,11 @@ mod tests {
                 for lanes in [1, 8, 16, 57, 64] {
                     let word = mask.bits(i, lanes);
                     for j in 0..lanes.min(validity.len() * 8 - bit_offset - i) {
-                        assert_eq!(word >> j & 1 != 0, bit(bit_offset + i + j), "{bit_offset} {i} {j}");
+                        assert_eq!(
+                            word >> j & 1 != 0,
+                            bit(bit_offset + i + j),
+                            "{bit_offset} {i} {j}"
+                        );
                     }
                 }
                 assert_eq!(mask.skip(i).get(0), bit(bit_offset + i));

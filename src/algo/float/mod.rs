@@ -25,8 +25,8 @@
 mod certified;
 mod error_free;
 
-pub(crate) use certified::{certified, certified_partial};
 use crate::algo::mask::Mask;
+pub(crate) use certified::{certified, certified_partial};
 pub(crate) use error_free::error_free;
 
 // column sums (issue 12, "columns"): the passes with lanes = columns of a tile.

@@ -120,14 +120,34 @@ unsafe fn lane_mask<const WIDTH: usize>(bits: u64) -> __m256i {
                 // and each half holds all four), then its own bit `j % 8`.
                 let spread = _mm256_shuffle_epi8(
                     _mm256_set1_epi32(bits as i32),
-                    _mm256_setr_epi64x(0, 0x0101_0101_0101_0101, 0x0202_0202_0202_0202, 0x0303_0303_0303_0303),
+                    _mm256_setr_epi64x(
+                        0,
+                        0x0101_0101_0101_0101,
+                        0x0202_0202_0202_0202,
+                        0x0303_0303_0303_0303,
+                    ),
                 );
                 let bit = _mm256_set1_epi64x(0x8040_2010_0804_0201_u64 as i64);
                 _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit)
             }
             2 => {
                 let bit = _mm256_setr_epi16(
-                    1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, i16::MIN,
+                    1,
+                    2,
+                    4,
+                    8,
+                    16,
+                    32,
+                    64,
+                    128,
+                    256,
+                    512,
+                    1024,
+                    2048,
+                    4096,
+                    8192,
+                    16384,
+                    i16::MIN,
                 );
                 let set = _mm256_and_si256(_mm256_set1_epi16(bits as i16), bit);
                 _mm256_cmpeq_epi16(set, bit)
