@@ -10,6 +10,11 @@
 //!   → tasks merged in order → finish, or the error-free retry over the same blocks
 //! ```
 //!
+//! Where a source's elements are lanes of one span of memory (a validity bitmap's elements,
+//! strides 2 to 4) and the pass has a fused form ([`Fuse`]: integers, the certified float pass),
+//! a task's elements are summed where they lie instead, the sum kernels loading through a lane
+//! mask (`algo::mask`, `arch::Fused`): no copy, the same work per vector as a plain sum.
+//!
 //! Exact results are the correctly rounded sum of the elements, so they equal `coresum::sum` of
 //! a gathered copy bit for bit. Compensated and Fast results depend only on the source and the
 //! ISA path (the grid does not depend on the thread count), not necessarily equal to a gathered

@@ -1,6 +1,8 @@
 //! Sums that skip elements: [`sum_masked`] (an Arrow validity bitmap) and [`nansum`] (NaNs). The
-//! skipped elements are replaced by the additive identity (−0.0 for floats, see
-//! `gather::Element`) a block at a time, so the result is bit for bit the sum of the others.
+//! skipped elements are read as the additive identity (−0.0 for floats, see `gather::Element`),
+//! so the result is bit for bit the sum of the others: by the sum kernels themselves, through
+//! loads masked by the validity bits (integers, and floats in [`Mode::Exact`]; `algo::mask`),
+//! else by copying a block at a time with the identity in their place.
 
 use crate::algo::layout::bits;
 use crate::algo::mask::Bitmap;

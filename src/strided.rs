@@ -195,8 +195,11 @@ pub fn sum_strided<T: Summable>(view: Strided<'_, T>) -> T::Output {
 /// [`sum_strided`] in `mode`.
 ///
 /// Stride 1 and −1 views are summed by [`sum_with`](crate::sum_with) over the contiguous
-/// elements (in address order); others a block of 2048 at a time, gathered into a buffer, on
-/// the default pool when they span 4 MiB or more. In [`Mode::Exact`] the result is the
+/// elements (in address order). Strides ±2, ±3 and ±4 (integers, and floats in
+/// [`Mode::Exact`]) are summed where they lie: the sum kernels read the memory the view spans
+/// with every other lane masked off, the same work per vector as a plain sum. Others a block of
+/// 2048 at a time, gathered into a buffer. Either way on the default pool when they span 4 MiB
+/// or more. In [`Mode::Exact`] the result is the
 /// correctly rounded sum either way; in [`Mode::Compensated`] it is within that mode's bound; in
 /// [`Mode::Fast`] it is reproducible for a given view and ISA path but may differ in the last
 /// bits from the fast sum of a gathered copy (the additions are grouped differently).
