@@ -78,6 +78,10 @@ fn check_integers<T: Copy + Into<i128>, P: TryInto<i128>>(
                 "{isa} masked len {len} bit offset {bit_offset}"
             );
         }
+        let want: i128 = x.iter().map(|&v| v.into()).sum();
+        // SAFETY: as above.
+        let got = unsafe { (kernels.all)(x) }.try_into().ok();
+        assert_eq!(got, Some(want), "{isa} all len {len}");
         for stride in 2..=4 {
             let want: i128 = x.iter().step_by(stride).map(|&v| v.into()).sum();
             // SAFETY: as above.
@@ -175,6 +179,10 @@ fn check_floats<T: Copy + Into<f64>>(
                 want,
             );
         }
+        let want = exact(data[..len].iter().map(|&v| v.into()));
+        // SAFETY: as above.
+        let got = unsafe { (kernels.all)(&data[..len]) };
+        check(&format!("all len {len}"), got, want);
         for stride in 2..=4 {
             let mut x = data[..len].to_vec();
             (0..len)

@@ -120,6 +120,8 @@ element!(half::bf16::NEG_ZERO; half::bf16 => u16);
 /// Public only because [`Fuse`] names it; it cannot be named outside the crate.
 #[derive(Clone, Copy, Debug)]
 pub enum Lanes<'a> {
+    /// All of them.
+    All,
     /// Those whose validity bit is set.
     Valid(Bitmap<'a>),
     /// Every 2nd, 3rd or 4th from the span's first.
@@ -160,6 +162,7 @@ macro_rules! fuse {
                 // that the running CPU supports its ISA; `Lanes::Every` holds 2, 3 or 4.
                 let partial = || unsafe {
                     match lanes {
+                        Lanes::All => (kernels.all)(span),
                         Lanes::Valid(mask) => (kernels.masked)(span, mask),
                         Lanes::Every(stride) => (kernels.every[stride - 2])(span),
                     }

@@ -215,10 +215,16 @@ impl<T: Summable> Source<T> for Masked<'_, T> {
     }
 
     fn span(&self, range: Range<usize>) -> Option<(&[T], Lanes<'_>)> {
-        let mask = Bitmap {
-            validity: self.validity,
-            bit_offset: self.bit_offset + range.start,
+        let bit_offset = self.bit_offset + range.start;
+        // A stretch without nulls (a bitmap byte per 8 elements to check) takes the plain kernel.
+        let lanes = if self.all_valid(bit_offset, range.len()) {
+            Lanes::All
+        } else {
+            Lanes::Valid(Bitmap {
+                validity: self.validity,
+                bit_offset,
+            })
         };
-        Some((&self.data[range], Lanes::Valid(mask)))
+        Some((&self.data[range], lanes))
     }
 }

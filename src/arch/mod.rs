@@ -178,6 +178,8 @@ pub(crate) struct Layouts {
 /// floats the certified pass's accumulator and slack.
 #[derive(Debug)]
 pub(crate) struct FusedKernels<T, P> {
+    /// Every element (the plain kernel: a stretch of a bitmap with no null).
+    pub(crate) all: unsafe fn(&[T]) -> P,
     /// The elements whose bit is set in a validity bitmap.
     pub(crate) masked: unsafe fn(&[T], Bitmap<'_>) -> P,
     /// Every 2nd, 3rd, 4th element from the span's first (`every[stride − 2]`).
@@ -276,10 +278,10 @@ macro_rules! kernel_table {
             u64 -> u128 = sum_u64: sum_u64_masked, sum_u64_every2, sum_u64_every3, sum_u64_every4;
             i64 -> i128 = sum_i64: sum_i64_masked, sum_i64_every2, sum_i64_every3, sum_i64_every4;
             |
-            f32: sum_f32_certified_masked, sum_f32_certified_every2, sum_f32_certified_every3,
-                sum_f32_certified_every4;
-            f64: sum_f64_certified_masked, sum_f64_certified_every2, sum_f64_certified_every3,
-                sum_f64_certified_every4;);
+            f32: sum_f32_certified_all, sum_f32_certified_masked, sum_f32_certified_every2,
+                sum_f32_certified_every3, sum_f32_certified_every4;
+            f64: sum_f64_certified_all, sum_f64_certified_masked, sum_f64_certified_every2,
+                sum_f64_certified_every3, sum_f64_certified_every4;);
 
         /// This module's table as a value, for variants of it (`kernel_table!(@dot_vnni)`).
         const TABLE: $crate::arch::Kernels = $crate::arch::Kernels {
@@ -324,7 +326,7 @@ macro_rules! kernel_table {
     // fused masked and strided sums (issue 12, "fused")
     (@fused $attrs:tt $int:ty, $float:ty;
      $($t:ident -> $out:ty = $sum:ident: $masked:ident, $every2:ident, $every3:ident, $every4:ident;)*
-     | $($f:ident: $fmasked:ident, $fevery2:ident, $fevery3:ident, $fevery4:ident;)*) => {
+     | $($f:ident: $fall:ident, $fmasked:ident, $fevery2:ident, $fevery3:ident, $fevery4:ident;)*) => {
         $(
             $crate::arch::kernel_table!(@fn $attrs
                 #[doc = concat!("The exact sum of the valid `", stringify!($t), "` elements, on this module's ISA.")]
@@ -337,6 +339,11 @@ macro_rules! kernel_table {
         )*
         $(
             $crate::arch::kernel_table!(@fn $attrs
+                #[doc = concat!("The certified pass over `", stringify!($f), "` elements, from an empty accumulator, on this")]
+                #[doc = "module's ISA."]
+                $fall(data: &[$f]) -> ($crate::exact_sum::ExactSum, f64)
+                    = $crate::algo::float::certified_partial::<$float, $f, _>(data, $crate::algo::mask::All));
+            $crate::arch::kernel_table!(@fn $attrs
                 #[doc = concat!("The certified pass over the valid `", stringify!($f), "` elements, on this module's ISA.")]
                 $fmasked(data: &[$f], mask: $crate::algo::mask::Bitmap<'_>)
                     -> ($crate::exact_sum::ExactSum, f64)
@@ -347,8 +354,16 @@ macro_rules! kernel_table {
                 $fevery4 = $crate::algo::float::certified_partial::<$float, $f, _>, 4);
         )*
         const FUSED: $crate::arch::Fused = $crate::arch::Fused {
-            $($t: $crate::arch::FusedKernels { masked: $masked, every: [$every2, $every3, $every4] },)*
-            $($f: $crate::arch::FusedKernels { masked: $fmasked, every: [$fevery2, $fevery3, $fevery4] },)*
+            $($t: $crate::arch::FusedKernels {
+                all: $sum,
+                masked: $masked,
+                every: [$every2, $every3, $every4],
+            },)*
+            $($f: $crate::arch::FusedKernels {
+                all: $fall,
+                masked: $fmasked,
+                every: [$fevery2, $fevery3, $fevery4],
+            },)*
         };
     };
     (@fused_every $attrs:tt $t:ident -> $out:ty: $($name:ident = $kernel:path, $stride:literal);*) => {$(
