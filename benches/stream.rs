@@ -3,6 +3,9 @@
 //! in `Mode::Exact` (each buffer of a stream takes the error-free pass: see `Pool::sum_stream_bounded`)
 //! and `Mode::Compensated` (the first pass, as `sum_async`'s Exact).
 //!
+//! Default bound ([`coresum::STREAM_BUFFERS_PER_WORKER`] per worker: the task is woken when half
+//! of it remains), and twice that (`-bound-x2`, half the wake-ups).
+//!
 //! ```text
 //! cargo bench --bench stream
 //! ```
@@ -39,11 +42,18 @@ where
     group.bench_function("sum_async-of-1000MiB", |b| {
         b.iter(|| pool.sum_async_with(data.clone(), mode).wait().unwrap())
     });
+    let windows = || {
+        let shared = data.clone();
+        stream::iter((0..BUFFERS).map(move |i| Box::new(Window(shared.clone(), i))))
+    };
     group.bench_function("sum_stream-of-1000x1MiB", |b| {
+        b.iter(|| pool.sum_stream_with(windows(), mode).wait().unwrap())
+    });
+    // Twice the default bound: the task wakes half as often (once per 4 buffers per worker).
+    let deeper = 2 * coresum::STREAM_BUFFERS_PER_WORKER * pool.threads();
+    group.bench_function("sum_stream-of-1000x1MiB-bound-x2", |b| {
         b.iter(|| {
-            let shared = data.clone();
-            let buffers = (0..BUFFERS).map(move |i| Box::new(Window(shared.clone(), i)));
-            pool.sum_stream_with(stream::iter(buffers), mode)
+            pool.sum_stream_bounded(windows(), mode, deeper)
                 .wait()
                 .unwrap()
         })

@@ -10,7 +10,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::Barrier;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
@@ -310,4 +310,77 @@ async fn under_tokio_with_producers() {
         Ok(whole),
         "Exact: the order of arrival does not matter"
     );
+}
+
+/// Wakes the thread that polls a task by hand, and says whether it was woken.
+struct Flag {
+    woken: AtomicBool,
+    thread: std::thread::Thread,
+}
+
+impl std::task::Wake for Flag {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::SeqCst);
+        self.thread.unpark();
+    }
+}
+
+/// Polls `task` to completion on this thread, polling again only when woken; the result and the
+/// number of polls.
+fn poll_counted<R>(mut task: coresum::SumTask<R>) -> (Result<R, SumError>, usize) {
+    let flag = Arc::new(Flag {
+        woken: AtomicBool::new(false),
+        thread: std::thread::current(),
+    });
+    let waker = Waker::from(flag.clone());
+    let mut cx = Context::from_waker(&waker);
+    for polls in 1.. {
+        if let Poll::Ready(result) = Pin::new(&mut task).poll(&mut cx) {
+            return (result, polls);
+        }
+        while !flag.woken.swap(false, Ordering::SeqCst) {
+            std::thread::park();
+        }
+    }
+    unreachable!()
+}
+
+/// The hand-off is hysteretic: a stream that is always ready wakes its task once per half a
+/// bound of buffers (when that many remain in flight), not once per buffer.
+#[test]
+fn the_task_is_woken_once_per_half_bound() {
+    // One worker: buffers finish in stream order, so the count does not depend on timing.
+    let pool = pool(1);
+    let (count, bound) = (200, 8);
+    let buffer: Arc<[u64]> = vec![5; 20_000].into();
+    let buffers = vec![buffer; count];
+    let task = pool.sum_stream_bounded(stream::iter(buffers), Mode::Exact, bound);
+    let (result, polls) = poll_counted(task);
+    assert_eq!(result, Ok(5 * 20_000 * count as u128));
+    // One poll per `bound / 2` buffers, plus the first and the last; once per buffer before.
+    assert!(
+        polls <= count / (bound / 2) + 4,
+        "{polls} polls for {count} buffers"
+    );
+}
+
+/// Buffers that finish out of order (a large one first, small ones after it, some summed on the
+/// spot): the task waits on the newest unfinished buffer at or before its wake point, and no
+/// wake-up is lost (a lost one would hang here).
+#[test]
+fn buffers_finishing_out_of_order_lose_no_wake_up() {
+    let pool = Pool::builder().threads(2).pin(false).build().unwrap();
+    for bound in [1, 2, 3, 4, 8] {
+        let sizes = [4_000_000, 1_000, 200_000, 10, 300_000, 0, 150_000, 20_000];
+        let buffers: Vec<Vec<u32>> = (0..40)
+            .map(|i| vec![i as u32; sizes[i % sizes.len()]])
+            .collect();
+        let want: u128 = buffers.iter().flatten().map(|&x| u128::from(x)).sum();
+        let task = pool.sum_stream_bounded(stream::iter(buffers), Mode::Exact, bound);
+        assert_eq!(poll_counted(task).0, Ok(want), "bound {bound}");
+    }
 }

@@ -183,6 +183,16 @@ impl FloatVector for F64x4 {
             f64::from_bits(high << 32 | u64::from(low))
         })
     }
+    // exactf (issue 13): the certified pass's key sweep over `f32` blocks.
+    #[inline(always)]
+    unsafe fn max_key_f32(self, keys: Self) -> Self {
+        self.zip(keys, |x, k| {
+            let (x, k) = (x.to_bits() & 0x7fff_ffff_7fff_ffff, k.to_bits());
+            let high = (x >> 32).max(k >> 32);
+            let low = (x as u32).max(k as u32);
+            f64::from_bits(high << 32 | u64::from(low))
+        })
+    }
     #[inline(always)]
     unsafe fn add_bits(self, other: Self) -> Self {
         self.zip(other, |a, b| {

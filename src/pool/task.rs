@@ -113,6 +113,18 @@ impl<R> SumTask<R> {
             }
         }
     }
+
+    /// Polls the task without taking its result: `Ready` once the result is there (kept for the
+    /// next poll), otherwise `cx`'s waker is registered. A stream's sum waits on one of its
+    /// buffers this way, wherever that buffer stands in its queue.
+    pub(crate) fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if let State::Done(_) = self.state {
+            return Poll::Ready(());
+        }
+        let result = std::task::ready!(Pin::new(&mut *self).poll(cx));
+        self.state = State::Done(Some(result));
+        Poll::Ready(())
+    }
 }
 
 impl<R: Send + 'static> SumTask<R> {

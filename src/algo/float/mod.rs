@@ -24,8 +24,11 @@
 
 mod certified;
 mod error_free;
+// exactf (issue 13): the f32 blocks' key against the widened one.
+#[cfg(test)]
+mod key_tests;
 
-use crate::algo::mask::Mask;
+use crate::algo::mask::{All, Mask};
 pub(crate) use certified::{certified, certified_partial};
 pub(crate) use error_free::error_free;
 
@@ -114,7 +117,7 @@ pub(crate) trait FloatVector: Copy {
     /// # Safety
     /// The CPU must support this ISA.
     unsafe fn max_key(self, keys: Self) -> Self;
-    // exactf (issue 13): the scaled blocks of the certified pass.
+    // exactf (issue 13): the scaled blocks of the certified pass, and its prefetch into L2.
     /// Lane-wise `self · scale` for a power of two `scale < 1`, except that lanes with
     /// `|self| < tiny` (whose product would be subnormal) may give 0 instead: Intel cores take a
     /// microcode assist (~100 cycles) for every instruction with a subnormal result, and the
@@ -128,6 +131,23 @@ pub(crate) trait FloatVector: Copy {
         // SAFETY: the caller vouches for the ISA.
         unsafe { self.mul(scale) }
     }
+    /// Asks for the cache line holding `ptr` to be brought into the L2 cache, not L1 (x86
+    /// `prefetcht1`): the certified pass fetches its blocks two ahead this way, so that out of
+    /// cache more lines are in flight than the L1 fill buffers allow. Never faults, so `ptr` may
+    /// point anywhere. A no-op where the ISA has no such hint.
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    #[inline(always)]
+    unsafe fn prefetch_l2(_ptr: *const u8) {}
+    /// `keys` updated with the magnitude keys of `self` read as `2 · LANES` `f32` (the raw bits
+    /// of `f32` data, loaded with [`load`](Self::load)): per 32-bit half, the bits of `|x|`,
+    /// and `keys` keeps the unsigned maximum of each half. As [`max_key`](Self::max_key) for
+    /// `f64`, without widening: the certified pass's key sweep over `f32` blocks.
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    unsafe fn max_key_f32(self, keys: Self) -> Self;
     /// Wrapping add of the bit patterns of `self` and `other`, as 64-bit integer lanes.
     ///
     /// # Safety
@@ -208,6 +228,14 @@ pub(crate) trait Element: Copy {
     unsafe fn load_masked<V: FloatVector>(ptr: *const Self, bits: u64) -> V;
     /// The element as `f64`, exactly.
     fn widen(self) -> f64;
+    /// The magnitude key of the `n` whole vectors (of `V::LANES` elements) at `src`, as
+    /// [`max_key`] gives it for `f64`: its bits 52..63 are the largest biased exponent of the
+    /// widened elements, it is 0 exactly when every element is ±0, and at least `0x7ff << 52`
+    /// exactly when a NaN or an infinity is present.
+    ///
+    /// # Safety
+    /// `src` must be valid for reads of `n * V::LANES` elements; the CPU must support `V`'s ISA.
+    unsafe fn block_key<V: FloatVector>(src: *const Self, n: usize) -> u64;
     /// Fraction bits of the type's significand: a nonzero element whose widened `f64` has biased
     /// exponent `e` is an integer multiple of `2^(max(e, 1) − 1023 − FRACTION_BITS)`.
     const FRACTION_BITS: i64;
@@ -228,6 +256,11 @@ impl Element for f64 {
     fn widen(self) -> f64 {
         self
     }
+    #[inline(always)]
+    unsafe fn block_key<V: FloatVector>(src: *const f64, n: usize) -> u64 {
+        // SAFETY: forwarded from the caller.
+        unsafe { max_key::<V, f64>(src, n) }
+    }
     const FRACTION_BITS: i64 = 52;
 }
 
@@ -245,6 +278,46 @@ impl Element for f32 {
     #[inline(always)]
     fn widen(self) -> f64 {
         f64::from(self)
+    }
+    /// Over the raw `f32` bits, two per `f64` lane ([`FloatVector::max_key_f32`]): a quarter
+    /// of the work of widening each vector first.
+    #[inline(always)]
+    unsafe fn block_key<V: FloatVector>(src: *const f32, n: usize) -> u64 {
+        // SAFETY: `n` vectors of `LANES` `f32` are `n / 2` of `2 · LANES` and, where `n` is odd,
+        // `LANES` more, read one by one; the caller vouches for the ISA.
+        let largest = unsafe {
+            let (pairs, raw) = (n / 2, src.cast::<f64>());
+            let mut keys = [V::splat(0.0); EXACT_UNROLL];
+            let mut i = 0;
+            while i + EXACT_UNROLL <= pairs {
+                for (k, key) in keys.iter_mut().enumerate() {
+                    *key = V::load(raw.add((i + k) * V::LANES)).max_key_f32(*key);
+                }
+                i += EXACT_UNROLL;
+            }
+            for (k, key) in keys.iter_mut().enumerate().take(pairs - i) {
+                *key = V::load(raw.add((i + k) * V::LANES)).max_key_f32(*key);
+            }
+            let mut key = keys[0];
+            for k in &keys[1..] {
+                key = k.max_key_f32(key);
+            }
+            let lanes = key.lanes();
+            let halves = lanes[..V::LANES].iter().map(|x| x.to_bits());
+            let paired = halves.fold(0, |max, x| max.max(x >> 32).max(x & 0xffff_ffff)) as u32;
+            let odd = core::slice::from_raw_parts(src.add(pairs * 2 * V::LANES), n % 2 * V::LANES);
+            odd.iter()
+                .fold(paired, |max, x| max.max(x.to_bits() & 0x7fff_ffff))
+        };
+        // The widened element's biased exponent: 896 more for normal `f32`, and for subnormal
+        // ones (`m · 2^-149`, `m < 2^23`) that of `2^⌊log2 m⌋ · 2^-149`.
+        let exponent = match largest {
+            0 => return 0,
+            0x7f80_0000.. => return 0x7ff << 52,
+            normal @ 0x0080_0000.. => (normal >> 23) + 896,
+            subnormal => 905 - subnormal.leading_zeros(),
+        };
+        u64::from(exponent) << 52
     }
     // A subnormal `f32` is a multiple of 2^-149, and its widened exponent is below 1023 − 126.
     const FRACTION_BITS: i64 = 23;
@@ -348,13 +421,28 @@ unsafe fn load_where<V: FloatVector, E: Element, M: Mask>(src: *const E, bits: u
     }
 }
 
+/// Biased exponent bits of the largest magnitude of `n` whole vectors at `src` (see
+/// [`FloatVector::max_key`]).
+///
+/// # Safety
+/// `src` must be valid for reads of `n * V::LANES` elements; the CPU must support `V`'s ISA.
+#[inline(always)]
+unsafe fn max_key<V: FloatVector, E: Element>(src: *const E, n: usize) -> u64 {
+    // SAFETY: forwarded from the caller.
+    unsafe { max_key_where::<V, E, All>(src, n, All) }
+}
+
 /// Biased exponent bits of the largest magnitude of the elements `mask` adds among `n` whole
 /// vectors at `src` (see [`FloatVector::max_key`]).
 ///
 /// # Safety
 /// `src` must be valid for reads of `n * V::LANES` elements; the CPU must support `V`'s ISA.
 #[inline(always)]
-unsafe fn max_key<V: FloatVector, E: Element, M: Mask>(src: *const E, n: usize, mask: M) -> u64 {
+pub(super) unsafe fn max_key_where<V: FloatVector, E: Element, M: Mask>(
+    src: *const E,
+    n: usize,
+    mask: M,
+) -> u64 {
     // SAFETY: the loads stay inside the `n` vectors; the caller vouches for the ISA.
     unsafe {
         let mut keys = [V::splat(0.0); EXACT_UNROLL];

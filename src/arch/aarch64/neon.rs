@@ -218,6 +218,15 @@ impl FloatVector for float64x2_t {
             vreinterpretq_f64_u32(max)
         }
     }
+    // exactf (issue 13): the certified pass's key sweep over `f32` blocks.
+    #[inline(always)]
+    unsafe fn max_key_f32(self, keys: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe {
+            let key = vandq_u32(vreinterpretq_u32_f64(self), vdupq_n_u32(0x7fff_ffff));
+            vreinterpretq_f64_u32(vmaxq_u32(key, vreinterpretq_u32_f64(keys)))
+        }
+    }
     #[inline(always)]
     unsafe fn add_bits(self, other: Self) -> Self {
         // SAFETY: see `splat`.

@@ -239,6 +239,20 @@ impl FloatVector for __m256d {
         }
     }
     #[inline(always)]
+    unsafe fn prefetch_l2(ptr: *const u8) {
+        // SAFETY: a prefetch hint never faults, whatever the address.
+        unsafe { _mm_prefetch::<_MM_HINT_T1>(ptr.cast()) }
+    }
+    #[inline(always)]
+    unsafe fn max_key_f32(self, keys: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe {
+            let mask = _mm256_set1_epi32(0x7fff_ffff);
+            let key = _mm256_and_si256(_mm256_castpd_si256(self), mask);
+            _mm256_castsi256_pd(_mm256_max_epu32(key, _mm256_castpd_si256(keys)))
+        }
+    }
+    #[inline(always)]
     unsafe fn add_bits(self, other: Self) -> Self {
         // SAFETY: see `splat`.
         unsafe {

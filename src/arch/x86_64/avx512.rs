@@ -187,6 +187,20 @@ impl FloatVector for __m512d {
         }
     }
     #[inline(always)]
+    unsafe fn prefetch_l2(ptr: *const u8) {
+        // SAFETY: a prefetch hint never faults, whatever the address.
+        unsafe { _mm_prefetch::<_MM_HINT_T1>(ptr.cast()) }
+    }
+    #[inline(always)]
+    unsafe fn max_key_f32(self, keys: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe {
+            let mask = _mm512_set1_epi32(0x7fff_ffff);
+            let key = _mm512_and_si512(_mm512_castpd_si512(self), mask);
+            _mm512_castsi512_pd(_mm512_max_epu32(key, _mm512_castpd_si512(keys)))
+        }
+    }
+    #[inline(always)]
     unsafe fn add_bits(self, other: Self) -> Self {
         // SAFETY: see `splat`.
         unsafe {

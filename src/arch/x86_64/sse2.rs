@@ -144,6 +144,21 @@ impl FloatVector for __m128d {
         // SAFETY: a prefetch hint never faults, whatever the address.
         unsafe { _mm_prefetch::<_MM_HINT_T0>(ptr.cast()) }
     }
+    // exactf (issue 13): the certified pass's prefetch into L2.
+    #[inline(always)]
+    unsafe fn prefetch_l2(ptr: *const u8) {
+        // SAFETY: a prefetch hint never faults, whatever the address.
+        unsafe { _mm_prefetch::<_MM_HINT_T1>(ptr.cast()) }
+    }
+    #[inline(always)]
+    unsafe fn max_key_f32(self, keys: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe {
+            // Both sign bits cleared, `max_key` takes the unsigned maximum of each half.
+            let abs = _mm_and_pd(self, _mm_castsi128_pd(_mm_set1_epi32(0x7fff_ffff)));
+            abs.max_key(keys)
+        }
+    }
     #[inline(always)]
     unsafe fn mul(self, other: Self) -> Self {
         // SAFETY: see `splat`.
