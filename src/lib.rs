@@ -65,6 +65,9 @@ mod summary;
 mod reduction_tests;
 #[cfg(test)]
 mod tail_tests;
+// The fused masked and strided kernels of every path (issue 12, "fused").
+#[cfg(test)]
+mod fused_tests;
 
 pub use accumulator::Accumulator;
 pub use dot::{__dot_at_cuts, DotReduce, Dottable, LengthMismatch, dot, dot_with, norm2, sum_sq};

@@ -1,11 +1,14 @@
 //! Sums that skip elements: [`sum_masked`] (an Arrow validity bitmap) and [`nansum`] (NaNs). The
-//! skipped elements are replaced by the additive identity (−0.0 for floats, see
-//! `gather::Element`) a block at a time, so the result is bit for bit the sum of the others.
+//! skipped elements are read as the additive identity (−0.0 for floats, see `gather::Element`),
+//! so the result is bit for bit the sum of the others: by the sum kernels themselves, through
+//! loads masked by the validity bits (integers, and floats in [`Mode::Exact`]; `algo::mask`),
+//! else by copying a block at a time with the identity in their place.
 
 use crate::algo::layout::bits;
+use crate::algo::mask::Bitmap;
 use crate::arch::Kernels;
 use crate::element::{Mode, Summable};
-use crate::gather::{BLOCK, Source, sum_source};
+use crate::gather::{BLOCK, Lanes, Source, sum_source};
 use core::fmt;
 use std::ops::Range;
 
@@ -209,5 +212,19 @@ impl<T: Summable> Source<T> for Masked<'_, T> {
             out,
         );
         out
+    }
+
+    fn span(&self, range: Range<usize>) -> Option<(&[T], Lanes<'_>)> {
+        let bit_offset = self.bit_offset + range.start;
+        // A stretch without nulls (a bitmap byte per 8 elements to check) takes the plain kernel.
+        let lanes = if self.all_valid(bit_offset, range.len()) {
+            Lanes::All
+        } else {
+            Lanes::Valid(Bitmap {
+                validity: self.validity,
+                bit_offset,
+            })
+        };
+        Some((&self.data[range], lanes))
     }
 }

@@ -297,6 +297,11 @@ impl<T> Sum<T> {
         Sum::with_pass(Pass::first(mode))
     }
 
+    /// The pass this sum's partials are made with.
+    pub(crate) fn pass(self) -> Pass {
+        self.pass
+    }
+
     /// The sum with `pass` throughout.
     pub(crate) fn with_pass(pass: Pass) -> Self {
         Sum {

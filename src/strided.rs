@@ -3,7 +3,7 @@
 
 use crate::arch::Kernels;
 use crate::element::{Mode, Summable};
-use crate::gather::{BLOCK, Source, sum_source};
+use crate::gather::{BLOCK, Lanes, Source, sum_source};
 use core::fmt;
 use core::marker::PhantomData;
 use std::ops::Range;
@@ -28,6 +28,9 @@ pub struct Strided<'a, T> {
     first: *const T,
     stride: isize,
     len: usize,
+    /// Whether the memory between the first and the last element is borrowed too (a view made
+    /// by `new`, from one slice), so that the fused kernels may read it.
+    spans_slice: bool,
     data: PhantomData<&'a [T]>,
 }
 
@@ -81,6 +84,7 @@ impl<'a, T> Strided<'a, T> {
                 first: data.as_ptr(),
                 stride,
                 len,
+                spans_slice: true,
                 data: PhantomData,
             });
         }
@@ -96,6 +100,7 @@ impl<'a, T> Strided<'a, T> {
             first: data.as_ptr().wrapping_add(offset),
             stride,
             len,
+            spans_slice: true,
             data: PhantomData,
         })
     }
@@ -112,6 +117,9 @@ impl<'a, T> Strided<'a, T> {
             first,
             stride,
             len,
+            // The caller vouches for the elements only: other memory between them may be
+            // another thread's to write (an ndarray view beside a mutable one).
+            spans_slice: false,
             data: PhantomData,
         }
     }
@@ -187,8 +195,11 @@ pub fn sum_strided<T: Summable>(view: Strided<'_, T>) -> T::Output {
 /// [`sum_strided`] in `mode`.
 ///
 /// Stride 1 and −1 views are summed by [`sum_with`](crate::sum_with) over the contiguous
-/// elements (in address order); others a block of 2048 at a time, gathered into a buffer, on
-/// the default pool when they span 4 MiB or more. In [`Mode::Exact`] the result is the
+/// elements (in address order). Strides ±2, ±3 and ±4 (integers, and floats in
+/// [`Mode::Exact`]) are summed where they lie: the sum kernels read the memory the view spans
+/// with every other lane masked off, the same work per vector as a plain sum. Others a block of
+/// 2048 at a time, gathered into a buffer. Either way on the default pool when they span 4 MiB
+/// or more. In [`Mode::Exact`] the result is the
 /// correctly rounded sum either way; in [`Mode::Compensated`] it is within that mode's bound; in
 /// [`Mode::Fast`] it is reproducible for a given view and ISA path but may differ in the last
 /// bits from the fast sum of a gathered copy (the additions are grouped differently).
@@ -222,5 +233,22 @@ impl<T: Summable> Source<T> for Strided<'_, T> {
         // them against the slice, `from_raw`'s caller vouched for them).
         unsafe { T::gather(Kernels::active(), first, self.stride, out) };
         out
+    }
+
+    fn span(&self, range: Range<usize>) -> Option<(&[T], Lanes<'_>)> {
+        // Views in address order (`forwards`) of strides 2 to 4 only.
+        let stride = usize::try_from(self.stride).ok()?;
+        if !self.spans_slice || !(2..=4).contains(&stride) || range.is_empty() {
+            return None;
+        }
+        // SAFETY: the elements `range` of the view and the memory between them lie within the
+        // slice `new` borrowed (`spans_slice`): `(len − 1) · stride + 1` elements from the first.
+        let span = unsafe {
+            core::slice::from_raw_parts(
+                self.first.add(range.start * stride),
+                (range.len() - 1) * stride + 1,
+            )
+        };
+        Some((span, Lanes::Every(stride)))
     }
 }

@@ -51,6 +51,7 @@
 //! lane per flush): no exact lane, and no true low-half total, can reach 2^24 * 2^33 < 2^64 before
 //! the block's total is taken.
 
+use crate::algo::mask::Mask;
 use core::mem::size_of;
 
 /// One SIMD register of an instruction set, seen as 64-bit lanes unless an operation says otherwise.
@@ -153,6 +154,32 @@ pub(crate) trait Vector: Copy {
     #[inline(always)]
     unsafe fn prefetch(_ptr: *const u8) {}
 
+    // fused (issue 12): the masked loads of the masked and strided sums (`algo::mask`).
+    /// Loads `BYTES` bytes from `ptr` as lanes of `WIDTH` bytes (1, 2, 4 or 8), each lane whose
+    /// bit of `bits` (bit `j` for lane `j`) is clear read as zero. The default copies the lanes
+    /// one at a time; ISAs with masked loads or blends override it.
+    ///
+    /// # Safety
+    /// `ptr` must be valid for reads of `BYTES` bytes; the CPU must support this ISA.
+    #[inline(always)]
+    unsafe fn load_masked<const WIDTH: usize>(ptr: *const u8, bits: u64) -> Self {
+        let mut lanes = [0u8; 64];
+        for j in 0..Self::BYTES / WIDTH {
+            if bits >> j & 1 != 0 {
+                // SAFETY: lane `j` lies within the `BYTES ≤ 64` bytes at `ptr` and in `lanes`.
+                unsafe {
+                    core::ptr::copy_nonoverlapping(
+                        ptr.add(j * WIDTH),
+                        lanes.as_mut_ptr().add(j * WIDTH),
+                        WIDTH,
+                    );
+                }
+            }
+        }
+        // SAFETY: `lanes` holds 64 ≥ `BYTES` bytes; the caller vouches for the ISA.
+        unsafe { Self::load(lanes.as_ptr()) }
+    }
+
     /// The sum of all 64-bit lanes, exact.
     ///
     /// # Safety
@@ -219,16 +246,20 @@ const PREFETCH_STRIDE: usize = 64;
 const PREFETCH_FROM: usize = 64 << 10;
 
 /// Steps `groups` groups of `UNROLL` vectors from `ptr` into `f`, flushing every
-/// `F::FLUSH_EVERY` groups and at the end; with `PREFETCH`, each group first hints the lines
+/// `F::FLUSH_EVERY` groups and at the end, the lanes `mask` excludes read as zero (`start` is the
+/// span's first byte, see [`group_bits`]); with `PREFETCH`, each group first hints the lines
 /// `PREFETCH_AHEAD` bytes further on. Returns the pointer past the last group.
 ///
 /// # Safety
-/// `ptr` must be valid for reads of `groups` groups; the CPU must support `V`'s ISA.
+/// `ptr` must be valid for reads of `groups` groups of the span at `start`; the CPU must support
+/// `V`'s ISA.
 #[inline(always)]
-unsafe fn fold_groups<V: Vector, F: Fold<V>, const PREFETCH: bool>(
+unsafe fn fold_groups<V: Vector, F: Fold<V>, M: Mask, const WIDTH: usize, const PREFETCH: bool>(
     f: &mut F,
     mut ptr: *const u8,
     mut groups: usize,
+    start: *const u8,
+    mask: M,
 ) -> *const u8 {
     while groups > 0 {
         let round = groups.min(F::FLUSH_EVERY);
@@ -244,8 +275,9 @@ unsafe fn fold_groups<V: Vector, F: Fold<V>, const PREFETCH: bool>(
                         line += PREFETCH_STRIDE;
                     }
                 }
-                for k in 0..UNROLL {
-                    f.step(k, V::load(ptr.add(k * V::BYTES)));
+                let bits = group_bits::<V, M, WIDTH>(ptr, start, mask);
+                for (k, &bits) in bits.iter().enumerate() {
+                    f.step(k, load_where::<V, M, WIDTH>(ptr.add(k * V::BYTES), bits));
                 }
                 ptr = ptr.add(UNROLL * V::BYTES);
             }
@@ -256,12 +288,17 @@ unsafe fn fold_groups<V: Vector, F: Fold<V>, const PREFETCH: bool>(
     ptr
 }
 
-/// Folds all whole vectors of `bytes`; returns their biased total and how many bytes they cover.
+/// Folds all whole vectors of `bytes`, elements of `WIDTH` bytes, the lanes `mask` excludes read
+/// as zero; returns their biased total and how many bytes they cover.
 ///
 /// # Safety
 /// The CPU must support `V`'s ISA.
 #[inline(always)]
-unsafe fn fold<V: Vector, F: Fold<V>>(bytes: &[u8]) -> (u128, usize) {
+unsafe fn fold<V: Vector, F: Fold<V>, M: Mask, const WIDTH: usize>(
+    bytes: &[u8],
+    mask: M,
+) -> (u128, usize) {
+    let start = bytes.as_ptr();
     let vectors = bytes.len() / V::BYTES;
     let mut ptr = bytes.as_ptr();
     let mut total = 0u128;
@@ -279,17 +316,56 @@ unsafe fn fold<V: Vector, F: Fold<V>>(bytes: &[u8]) -> (u128, usize) {
         // vouches for the ISA.
         unsafe {
             let mut f = F::new();
-            ptr = fold_groups::<V, F, true>(&mut f, ptr, hinted);
-            ptr = fold_groups::<V, F, false>(&mut f, ptr, all - hinted);
-            for k in 0..block % UNROLL {
-                f.step(k, V::load(ptr));
-                ptr = ptr.add(V::BYTES);
+            ptr = fold_groups::<V, F, M, WIDTH, true>(&mut f, ptr, hinted, start, mask);
+            ptr = fold_groups::<V, F, M, WIDTH, false>(&mut f, ptr, all - hinted, start, mask);
+            if !block.is_multiple_of(UNROLL) {
+                let bits = group_bits::<V, M, WIDTH>(ptr, start, mask);
+                for (k, &bits) in bits.iter().enumerate().take(block % UNROLL) {
+                    f.step(k, load_where::<V, M, WIDTH>(ptr, bits));
+                    ptr = ptr.add(V::BYTES);
+                }
             }
             f.flush();
             total += f.total(block);
         }
     }
     (total, vectors * V::BYTES)
+}
+
+/// The mask bits of the `UNROLL` vectors from `ptr`, whose first element is element
+/// `(ptr − start) / WIDTH` of `mask`'s span.
+///
+/// # Safety
+/// `ptr` must be a vector of the span at `start`.
+#[inline(always)]
+unsafe fn group_bits<V: Vector, M: Mask, const WIDTH: usize>(
+    ptr: *const u8,
+    start: *const u8,
+    mask: M,
+) -> [u64; UNROLL] {
+    if M::ALL {
+        return [u64::MAX; UNROLL];
+    }
+    // SAFETY: both point into the span, `ptr` at or after `start`.
+    let i = unsafe { ptr.offset_from(start) } as usize / WIDTH;
+    mask.group::<UNROLL>(i, V::BYTES / WIDTH)
+}
+
+/// The vector at `ptr`, the lanes of `WIDTH` bytes whose bit of `bits` is clear read as zero
+/// unless `M` is [`All`](crate::algo::mask::All).
+///
+/// # Safety
+/// `ptr` must be valid for reads of `V::BYTES` bytes; the CPU must support `V`'s ISA.
+#[inline(always)]
+unsafe fn load_where<V: Vector, M: Mask, const WIDTH: usize>(ptr: *const u8, bits: u64) -> V {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        if M::ALL {
+            V::load(ptr)
+        } else {
+            V::load_masked::<WIDTH>(ptr, bits)
+        }
+    }
 }
 
 const fn repeat8(x: u8) -> u64 {
@@ -552,22 +628,26 @@ fn signed_total(biased: u128, len: usize, bias: u128) -> i128 {
 /// Per element type: its unsigned twin, bias, fold and result.
 macro_rules! typed_sums {
     ($($name:ident($t:ty as $u:ty, bias $bias:expr) -> $out:ty: $fold:ty, $finish:ident;)*) => {$(
-        #[doc = concat!("The exact sum of `", stringify!($t), "` elements on `V`'s ISA.")]
+        #[doc = concat!("The exact sum of the `", stringify!($t), "` elements of `data` that `mask` adds, on `V`'s ISA.")]
         ///
         /// # Safety
         /// The CPU must support `V`'s ISA.
         #[inline(always)]
-        pub(crate) unsafe fn $name<V: Vector>(data: &[$t]) -> $out {
+        pub(crate) unsafe fn $name<V: Vector, M: Mask>(data: &[$t], mask: M) -> $out {
             const BIAS: $u = $bias;
             // SAFETY: any initialised memory may be viewed as bytes; same address and size.
             let bytes = unsafe {
                 core::slice::from_raw_parts(data.as_ptr().cast::<u8>(), core::mem::size_of_val(data))
             };
+            let fold = fold::<V, $fold, M, { size_of::<$t>() }>;
             // SAFETY: the caller vouches for the ISA.
-            let (vector_total, done) = unsafe { fold::<V, $fold>(bytes) };
-            let tail: u128 = data[done / size_of::<$t>()..]
+            let (vector_total, done) = unsafe { fold(bytes, mask) };
+            let done = done / size_of::<$t>();
+            // An excluded element counts as 0, biased as every element is.
+            let tail: u128 = data[done..]
                 .iter()
-                .map(|&x| u128::from((x as $u) ^ BIAS))
+                .enumerate()
+                .map(|(j, &x)| u128::from((if mask.get(done + j) { x as $u } else { 0 }) ^ BIAS))
                 .sum();
             $finish(vector_total + tail, data.len(), u128::from(BIAS))
         }

@@ -19,3 +19,5 @@ pub(crate) mod int;
 pub(crate) mod vnni;
 // layouts (issue 12).
 pub(crate) mod layout;
+// fused masked and strided sums (issue 12, "fused"): the lane masks the sum kernels load through.
+pub(crate) mod mask;

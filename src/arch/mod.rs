@@ -97,6 +97,8 @@ pub struct Kernels {
     pub(crate) layouts: Layouts,
     // column sums (issue 12, "columns").
     pub(crate) columns: ColumnKernels,
+    // fused masked and strided sums (issue 12, "fused").
+    pub(crate) fused: Fused,
 }
 
 // column sums (issue 12, "columns"): `algo::columns`, `algo::float::columns`, driven by
@@ -167,6 +169,10 @@ pub(crate) struct Layouts {
     pub(crate) u64: LayoutKernels<u64>,
 }
 
+// fused masked and strided sums (issue 12, "fused"): `fused.rs`.
+mod fused;
+pub(crate) use fused::{Fused, FusedKernels, fused_table};
+
 impl Kernels {
     /// The table of `isa`, if this build has it and the running CPU supports it: the one
     /// capability check.
@@ -231,6 +237,8 @@ macro_rules! kernel_table {
         $crate::arch::kernel_table!(@layout [$(#[target_feature(enable = $features)])?] $int;
             u8: gather_u8, select_u8; u16: gather_u16, select_u16;
             u32: gather_u32, select_u32; u64: gather_u64, select_u64);
+        // fused masked and strided sums (issue 12, "fused")
+        $crate::arch::fused_table!([$(#[target_feature(enable = $features)])?] $int, $float);
 
         /// This module's table as a value, for variants of it (`kernel_table!(@dot_vnni)`).
         const TABLE: $crate::arch::Kernels = $crate::arch::Kernels {
@@ -269,6 +277,7 @@ macro_rules! kernel_table {
             extremes: EXTREMES,
             columns: COLUMNS,
             layouts: LAYOUTS,
+            fused: FUSED,
         };
     };
     // layouts (issue 12)
@@ -393,7 +402,8 @@ macro_rules! kernel_table {
     (@int $attrs:tt $vector:ty; $($name:ident($t:ty) -> $out:ty),*) => {$(
         $crate::arch::kernel_table!(@fn $attrs
             #[doc = concat!("The exact sum of `", stringify!($t), "` elements, on this module's ISA.")]
-            $name(data: &[$t]) -> $out = $crate::algo::int::$name::<$vector>(data));
+            $name(data: &[$t]) -> $out
+                = $crate::algo::int::$name::<$vector, _>(data, $crate::algo::mask::All));
     )*};
     (@float $attrs:tt $vector:ty; $t:ty: $fast:ident, $certified:ident, $error_free:ident) => {
         $crate::arch::kernel_table!(@fn $attrs

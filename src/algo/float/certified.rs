@@ -47,8 +47,10 @@
 //!
 
 use super::{
-    BLOCK, EXACT_UNROLL, Element, FloatVector, fold_tree, opaque_one, sigma_at, sigma_exponent,
+    BLOCK, EXACT_UNROLL, Element, FloatVector, fold_tree, load_where, max_key_where, opaque_one,
+    sigma_at, sigma_exponent,
 };
+use crate::algo::mask::{All, Mask};
 use crate::exact_sum::ExactSum;
 
 /// Binades by which [`certified`] scales blocks whose `σ` would overflow: `2^-SCALE_BINADES · x`
@@ -74,14 +76,57 @@ pub(crate) unsafe fn certified<V: FloatVector, E: Element>(
     slack: &mut f64,
     data: &[E],
 ) {
+    // SAFETY: the caller vouches for the ISA.
+    unsafe { certified_where::<V, E, All>(acc, slack, data, All) }
+}
+
+/// [`certified`] of the elements of `data` that `mask` adds (the fused sums, `algo::mask`).
+///
+/// # Safety
+/// The CPU must support `V`'s ISA.
+#[inline(always)]
+unsafe fn certified_where<V: FloatVector, E: Element, M: Mask>(
+    acc: &mut ExactSum,
+    slack: &mut f64,
+    data: &[E],
+    mask: M,
+) {
     let len = certified_block_len::<V>();
     for (index, block) in data.chunks(len).enumerate() {
+        let mask = mask.skip(index * len);
         let whole = block.len() - block.len() % V::LANES;
         let (vectors, tail) = block.split_at(whole);
+        let readable = data.len() - index * len;
         // SAFETY: the caller vouches for the ISA; `vectors` is whole vectors, at most
         // `certified_block_len` long, and the `data` from its start on is readable.
-        unsafe { certified_block::<V, E>(acc, slack, vectors, data.len() - index * len) };
-        tail.iter().for_each(|&x| acc.add(x.widen()));
+        unsafe { certified_block::<V, E, M>(acc, slack, vectors, readable, mask) };
+        add_where(acc, tail, mask.skip(whole));
+    }
+}
+
+/// The certified pass over the elements of `data` that `mask` adds, from an empty accumulator:
+/// the accumulator and its slack (the fused sums, `arch::Fused`).
+///
+/// # Safety
+/// The CPU must support `V`'s ISA.
+#[inline(always)]
+pub(crate) unsafe fn certified_partial<V: FloatVector, E: Element, M: Mask>(
+    data: &[E],
+    mask: M,
+) -> (ExactSum, f64) {
+    let (mut acc, mut slack) = (ExactSum::new(), 0.0);
+    // SAFETY: the caller vouches for the ISA.
+    unsafe { certified_where::<V, E, M>(&mut acc, &mut slack, data, mask) };
+    (acc, slack)
+}
+
+/// Adds the elements of `data` that `mask` adds to `acc` one at a time (IEEE rules included).
+#[inline(always)]
+fn add_where<E: Element, M: Mask>(acc: &mut ExactSum, data: &[E], mask: M) {
+    for (j, &x) in data.iter().enumerate() {
+        if mask.get(j) {
+            acc.add(x.widen());
+        }
     }
 }
 
@@ -100,18 +145,25 @@ const fn certified_block_len<V: FloatVector>() -> usize {
 /// # Safety
 /// The CPU must support `V`'s ISA.
 #[inline(always)]
-unsafe fn certified_block<V: FloatVector, E: Element>(
+unsafe fn certified_block<V: FloatVector, E: Element, M: Mask>(
     acc: &mut ExactSum,
     slack: &mut f64,
     block: &[E],
     readable: usize,
+    mask: M,
 ) {
     let n = block.len() / V::LANES;
     // SAFETY: `block` holds `n` whole vectors; the caller vouches for the ISA.
-    let key = unsafe { E::block_key::<V>(block.as_ptr(), n) };
+    let key = unsafe {
+        if M::ALL {
+            E::block_key::<V>(block.as_ptr(), n)
+        } else {
+            max_key_where::<V, E, M>(block.as_ptr(), n, mask)
+        }
+    };
     if key == 0 || key >> 52 >= 0x7ff {
         // Only zeros, or a NaN or an infinity: the superaccumulator applies the IEEE rules.
-        return block.iter().for_each(|&x| acc.add(x.widen()));
+        return add_where(acc, block, mask);
     }
     acc.note_nonzero_terms();
     // B = M + 9 (see `offset_sums`).
@@ -120,14 +172,16 @@ unsafe fn certified_block<V: FloatVector, E: Element>(
         let (sigma, unit) = sigma_at(b);
         // SAFETY: `n` whole vectors at `src`, every element finite (the key is below that of
         // infinity) and below 2^M = 2^(B−9).
-        let residual = unsafe { offset_sums::<V, E, false>(acc, src, n, readable, sigma, unit) };
+        let residual =
+            unsafe { offset_sums::<V, E, M, false>(acc, src, n, readable, sigma, unit, mask) };
         (residual, unit)
     } else {
         // Magnitudes from 2^1014 on: scaled by 2^-64 as they are loaded, σ fits again.
         let (sigma, unit) = sigma_at(b - SCALE_BINADES);
         let unit = unit + SCALE_BINADES as u32;
         // SAFETY: as above, for the scaled elements and `B − 64`.
-        let residual = unsafe { offset_sums::<V, E, true>(acc, src, n, readable, sigma, unit) };
+        let residual =
+            unsafe { offset_sums::<V, E, M, true>(acc, src, n, readable, sigma, unit, mask) };
         (residual, unit)
     };
     if residual != 0.0 {
@@ -153,22 +207,21 @@ pub(super) fn residual_bound(unit: u32) -> f64 {
     }
 }
 
-/// One vector of [`offset_sums`]: `t = s + x` with its exact error `x − (t − s)` (Dekker's
+/// One vector `x` of [`offset_sums`]: `t = s + x` with its exact error `x − (t − s)` (Dekker's
 /// FastTwoSum: exact because `|s| >= 2^B > |x|`) into `err`, then `s = t`; the subtractions run
 /// on the FMA units ([`FloatVector::sub_fused`]).
 ///
 /// # Safety
-/// As for [`offset_sums`], for one vector at `src`.
+/// As for [`offset_sums`], for the elements of `x`.
 #[inline(always)]
 unsafe fn fast_two_sum_step<V: FloatVector, E: Element, const SCALED: bool>(
-    src: *const E,
+    x: V,
     one: V,
     sum: &mut V,
     err: &mut V,
 ) {
-    // SAFETY: forwarded from the caller.
+    // SAFETY: the caller vouches for the ISA.
     unsafe {
-        let x = E::load::<V>(src);
         let x = if SCALED {
             let scale = V::splat(f64::from_bits(((1023 - SCALE_BINADES) as u64) << 52));
             x.mul_flushing(scale, V::splat(f64::MIN_POSITIVE * scale_up()))
@@ -188,21 +241,23 @@ unsafe fn fast_two_sum_step<V: FloatVector, E: Element, const SCALED: bool>(
 /// `s − σ` is an exact multiple of `ulp = 2^(B−52)`, read off the bit patterns
 /// (`bits(s) − bits(σ)`, linear across the binade) into `acc` in units of `2^unit`. Returns the
 /// float sum of the TwoSum errors. `SCALED` multiplies each element by 2^-64 first (and the error
-/// sum by 2^64 at the end; `unit` is then already that of the unscaled values).
-/// Prefetches stay within the `readable` elements from `src` on.
+/// sum by 2^64 at the end; `unit` is then already that of the unscaled values). The elements
+/// `mask` excludes are read as −0.0. Prefetches stay within the `readable` elements from `src`
+/// on.
 ///
 /// # Safety
 /// `src` must be valid for reads of `n` whole vectors, `n * V::LANES <= certified_block_len`, every element
-/// must be finite with magnitude (after scaling) below `2^(B−9)` for `σ = 1.5 · 2^B`, and the CPU
+/// `mask` adds must be finite with magnitude (after scaling) below `2^(B−9)` for `σ = 1.5 · 2^B`, and the CPU
 /// must support `V`'s ISA.
 #[inline(always)]
-unsafe fn offset_sums<V: FloatVector, E: Element, const SCALED: bool>(
+unsafe fn offset_sums<V: FloatVector, E: Element, M: Mask, const SCALED: bool>(
     acc: &mut ExactSum,
     src: *const E,
     n: usize,
     readable: usize,
     sigma: f64,
     unit: u32,
+    mask: M,
 ) -> f64 {
     const { assert!(certified_block_len::<V>() / (EXACT_UNROLL * V::LANES) <= 128) };
     // SAFETY: loads stay inside the `n` vectors; the caller vouches for the ISA.
@@ -237,15 +292,17 @@ unsafe fn offset_sums<V: FloatVector, E: Element, const SCALED: bool>(
                     V::prefetch_l2(ahead.wrapping_add(line));
                 }
             }
+            let bits = mask.group::<EXACT_UNROLL>(i * V::LANES, V::LANES);
             for k in 0..EXACT_UNROLL {
-                let at = src.add((i + k) * V::LANES);
-                fast_two_sum_step::<V, E, SCALED>(at, one, &mut sums[k], &mut errs[k]);
+                let x = load_where::<V, E, M>(src.add((i + k) * V::LANES), bits[k]);
+                fast_two_sum_step::<V, E, SCALED>(x, one, &mut sums[k], &mut errs[k]);
             }
             i += EXACT_UNROLL;
         }
+        let bits = mask.group::<EXACT_UNROLL>(i * V::LANES, V::LANES);
         for k in 0..n - i {
-            let at = src.add((i + k) * V::LANES);
-            fast_two_sum_step::<V, E, SCALED>(at, one, &mut sums[k], &mut errs[k]);
+            let x = load_where::<V, E, M>(src.add((i + k) * V::LANES), bits[k]);
+            fast_two_sum_step::<V, E, SCALED>(x, one, &mut sums[k], &mut errs[k]);
         }
         let mut total = 0i64;
         for sum in sums {

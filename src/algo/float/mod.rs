@@ -28,7 +28,8 @@ mod error_free;
 #[cfg(test)]
 mod key_tests;
 
-pub(crate) use certified::certified;
+use crate::algo::mask::{All, Mask};
+pub(crate) use certified::{certified, certified_partial};
 pub(crate) use error_free::error_free;
 
 // column sums (issue 12, "columns"): the passes with lanes = columns of a tile.
@@ -163,6 +164,42 @@ pub(crate) trait FloatVector: Copy {
     /// The CPU must support this ISA.
     unsafe fn min_key(self, keys: Self) -> Self;
 
+    // fused (issue 12): the masked loads of the masked and strided sums (`algo::mask`).
+    /// [`load`](Self::load), each lane whose bit of `bits` (bit `j` for lane `j`) is clear read
+    /// as −0.0, the identity (never its memory's value: a NaN there cannot reach the sum). The
+    /// default copies the lanes one at a time; ISAs with masked loads or blends override it.
+    ///
+    /// # Safety
+    /// `ptr` must be valid for reads of `LANES` `f64`; the CPU must support this ISA.
+    #[inline(always)]
+    unsafe fn load_masked(ptr: *const f64, bits: u64) -> Self {
+        let mut lanes = [-0.0; 8];
+        for (j, lane) in lanes.iter_mut().enumerate().take(Self::LANES) {
+            if bits >> j & 1 != 0 {
+                // SAFETY: `j < LANES`, within the caller's `LANES` elements.
+                *lane = unsafe { ptr.add(j).read_unaligned() };
+            }
+        }
+        // SAFETY: `lanes` holds 8 ≥ `LANES` values; the caller vouches for the ISA.
+        unsafe { Self::load(lanes.as_ptr()) }
+    }
+    /// [`load_f32`](Self::load_f32), each lane whose bit of `bits` is clear read as −0.0.
+    ///
+    /// # Safety
+    /// `ptr` must be valid for reads of `LANES` `f32`; the CPU must support this ISA.
+    #[inline(always)]
+    unsafe fn load_f32_masked(ptr: *const f32, bits: u64) -> Self {
+        let mut lanes = [-0.0; 8];
+        for (j, lane) in lanes.iter_mut().enumerate().take(Self::LANES) {
+            if bits >> j & 1 != 0 {
+                // SAFETY: `j < LANES`, within the caller's `LANES` elements.
+                *lane = f64::from(unsafe { ptr.add(j).read_unaligned() });
+            }
+        }
+        // SAFETY: `lanes` holds 8 ≥ `LANES` values; the caller vouches for the ISA.
+        unsafe { Self::load(lanes.as_ptr()) }
+    }
+
     /// The lanes, in order (only the first `LANES` are meaningful).
     ///
     /// # Safety
@@ -184,6 +221,11 @@ pub(crate) trait Element: Copy {
     /// # Safety
     /// `ptr` must be valid for reads of `V::LANES` elements; the CPU must support `V`'s ISA.
     unsafe fn load<V: FloatVector>(ptr: *const Self) -> V;
+    /// Loads `V::LANES` elements as `f64`, −0.0 for those whose bit of `bits` is clear.
+    ///
+    /// # Safety
+    /// As for [`load`](Self::load).
+    unsafe fn load_masked<V: FloatVector>(ptr: *const Self, bits: u64) -> V;
     /// The element as `f64`, exactly.
     fn widen(self) -> f64;
     /// The magnitude key of the `n` whole vectors (of `V::LANES` elements) at `src`, as
@@ -206,6 +248,11 @@ impl Element for f64 {
         unsafe { V::load(ptr) }
     }
     #[inline(always)]
+    unsafe fn load_masked<V: FloatVector>(ptr: *const f64, bits: u64) -> V {
+        // SAFETY: forwarded from the caller.
+        unsafe { V::load_masked(ptr, bits) }
+    }
+    #[inline(always)]
     fn widen(self) -> f64 {
         self
     }
@@ -222,6 +269,11 @@ impl Element for f32 {
     unsafe fn load<V: FloatVector>(ptr: *const f32) -> V {
         // SAFETY: forwarded from the caller.
         unsafe { V::load_f32(ptr) }
+    }
+    #[inline(always)]
+    unsafe fn load_masked<V: FloatVector>(ptr: *const f32, bits: u64) -> V {
+        // SAFETY: forwarded from the caller.
+        unsafe { V::load_f32_masked(ptr, bits) }
     }
     #[inline(always)]
     fn widen(self) -> f64 {
@@ -352,6 +404,23 @@ unsafe fn largest_key<V: FloatVector>(keys: [V; EXACT_UNROLL]) -> u64 {
     }
 }
 
+/// The vector at `src`, the lanes whose bit of `bits` is clear read as −0.0 unless `M` is
+/// [`All`](crate::algo::mask::All) (the fused sums, `algo::mask`).
+///
+/// # Safety
+/// As for [`Element::load`].
+#[inline(always)]
+unsafe fn load_where<V: FloatVector, E: Element, M: Mask>(src: *const E, bits: u64) -> V {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        if M::ALL {
+            E::load::<V>(src)
+        } else {
+            E::load_masked::<V>(src, bits)
+        }
+    }
+}
+
 /// Biased exponent bits of the largest magnitude of `n` whole vectors at `src` (see
 /// [`FloatVector::max_key`]).
 ///
@@ -359,18 +428,37 @@ unsafe fn largest_key<V: FloatVector>(keys: [V; EXACT_UNROLL]) -> u64 {
 /// `src` must be valid for reads of `n * V::LANES` elements; the CPU must support `V`'s ISA.
 #[inline(always)]
 unsafe fn max_key<V: FloatVector, E: Element>(src: *const E, n: usize) -> u64 {
+    // SAFETY: forwarded from the caller.
+    unsafe { max_key_where::<V, E, All>(src, n, All) }
+}
+
+/// Biased exponent bits of the largest magnitude of the elements `mask` adds among `n` whole
+/// vectors at `src` (see [`FloatVector::max_key`]).
+///
+/// # Safety
+/// `src` must be valid for reads of `n * V::LANES` elements; the CPU must support `V`'s ISA.
+#[inline(always)]
+pub(super) unsafe fn max_key_where<V: FloatVector, E: Element, M: Mask>(
+    src: *const E,
+    n: usize,
+    mask: M,
+) -> u64 {
     // SAFETY: the loads stay inside the `n` vectors; the caller vouches for the ISA.
     unsafe {
         let mut keys = [V::splat(0.0); EXACT_UNROLL];
         let mut i = 0;
         while i + EXACT_UNROLL <= n {
+            let bits = mask.group::<EXACT_UNROLL>(i * V::LANES, V::LANES);
             for (k, key) in keys.iter_mut().enumerate() {
-                *key = E::load::<V>(src.add((i + k) * V::LANES)).max_key(*key);
+                let x = load_where::<V, E, M>(src.add((i + k) * V::LANES), bits[k]);
+                *key = x.max_key(*key);
             }
             i += EXACT_UNROLL;
         }
+        let bits = mask.group::<EXACT_UNROLL>(i * V::LANES, V::LANES);
         for (k, key) in keys.iter_mut().enumerate().take(n - i) {
-            *key = E::load::<V>(src.add((i + k) * V::LANES)).max_key(*key);
+            let x = load_where::<V, E, M>(src.add((i + k) * V::LANES), bits[k]);
+            *key = x.max_key(*key);
         }
         largest_key(keys)
     }

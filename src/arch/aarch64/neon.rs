@@ -106,6 +106,52 @@ impl Vector for uint64x2_t {
         // SAFETY: see `splat`.
         unsafe { vreinterpretq_u64_s32(vshrq_n_s32::<16>(vreinterpretq_s32_u64(self))) }
     }
+
+    // fused (issue 12): a load and an and with the lane bits spread into lanes.
+    #[inline(always)]
+    unsafe fn load_masked<const WIDTH: usize>(ptr: *const u8, bits: u64) -> Self {
+        // SAFETY: the caller guarantees 16 readable bytes and NEON.
+        unsafe { vandq_u64(Self::load(ptr), lane_mask::<WIDTH>(bits)) }
+    }
+}
+
+/// All ones in each lane of `WIDTH` bytes whose bit of `bits` is set (bit `j` for lane `j`):
+/// the bits duplicated, each lane's own tested (`cmtst`) against one bit per lane.
+///
+/// # Safety
+/// The CPU must support NEON.
+#[inline(always)]
+unsafe fn lane_mask<const WIDTH: usize>(bits: u64) -> uint64x2_t {
+    // SAFETY: the caller guarantees NEON.
+    unsafe {
+        match WIDTH {
+            1 => {
+                let bytes = vcombine_u8(vdup_n_u8(bits as u8), vdup_n_u8((bits >> 8) as u8));
+                let bit = vreinterpretq_u8_u64(vdupq_n_u64(0x8040_2010_0804_0201));
+                vreinterpretq_u64_u8(vtstq_u8(bytes, bit))
+            }
+            2 => {
+                let bit = vcombine_u64(
+                    vcreate_u64(0x0008_0004_0002_0001),
+                    vcreate_u64(0x0080_0040_0020_0010),
+                );
+                let set = vtstq_u16(vdupq_n_u16(bits as u16), vreinterpretq_u16_u64(bit));
+                vreinterpretq_u64_u16(set)
+            }
+            4 => {
+                let bit = vcombine_u64(
+                    vcreate_u64(0x0000_0002_0000_0001),
+                    vcreate_u64(0x0000_0008_0000_0004),
+                );
+                let set = vtstq_u32(vdupq_n_u32(bits as u32), vreinterpretq_u32_u64(bit));
+                vreinterpretq_u64_u32(set)
+            }
+            _ => vtstq_u64(
+                vdupq_n_u64(bits),
+                vcombine_u64(vcreate_u64(1), vcreate_u64(2)),
+            ),
+        }
+    }
 }
 
 impl FloatVector for float64x2_t {
@@ -199,6 +245,17 @@ impl FloatVector for float64x2_t {
             let min = vminq_u32(vreinterpretq_u32_u64(key), vreinterpretq_u32_f64(keys));
             vreinterpretq_f64_u32(min)
         }
+    }
+    // fused (issue 12): a bit select (`bsl`) of −0.0 by the lane bits spread into lanes.
+    #[inline(always)]
+    unsafe fn load_masked(ptr: *const f64, bits: u64) -> Self {
+        // SAFETY: see `load`.
+        unsafe { vbslq_f64(lane_mask::<8>(bits), Self::load(ptr), vdupq_n_f64(-0.0)) }
+    }
+    #[inline(always)]
+    unsafe fn load_f32_masked(ptr: *const f32, bits: u64) -> Self {
+        // SAFETY: see `load_f32`.
+        unsafe { vbslq_f64(lane_mask::<8>(bits), Self::load_f32(ptr), vdupq_n_f64(-0.0)) }
     }
 }
 

@@ -103,6 +103,72 @@ impl Vector for __m256i {
         // SAFETY: a prefetch hint never faults, whatever the address.
         unsafe { _mm_prefetch::<_MM_HINT_T0>(ptr.cast()) }
     }
+
+    // fused (issue 12): a load and an and with the lane bits spread into lanes.
+    #[inline(always)]
+    unsafe fn load_masked<const WIDTH: usize>(ptr: *const u8, bits: u64) -> Self {
+        // SAFETY: the caller guarantees 32 readable bytes and AVX2.
+        unsafe { _mm256_and_si256(_mm256_loadu_si256(ptr.cast()), lane_mask::<WIDTH>(bits)) }
+    }
+}
+
+/// All ones in each lane of `WIDTH` bytes whose bit of `bits` is set (bit `j` for lane `j`):
+/// the bits broadcast, each lane's own picked by `vpand`, `vpcmpeq` against it.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[inline(always)]
+unsafe fn lane_mask<const WIDTH: usize>(bits: u64) -> __m256i {
+    // SAFETY: the caller guarantees AVX2.
+    unsafe {
+        match WIDTH {
+            1 => {
+                // Byte `j` gets byte `j / 8` of the bits (the shuffle stays within each half,
+                // and each half holds all four), then its own bit `j % 8`.
+                let spread = _mm256_shuffle_epi8(
+                    _mm256_set1_epi32(bits as i32),
+                    _mm256_setr_epi64x(
+                        0,
+                        0x0101_0101_0101_0101,
+                        0x0202_0202_0202_0202,
+                        0x0303_0303_0303_0303,
+                    ),
+                );
+                let bit = _mm256_set1_epi64x(0x8040_2010_0804_0201_u64 as i64);
+                _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit)
+            }
+            2 => {
+                let bit = _mm256_setr_epi16(
+                    1,
+                    2,
+                    4,
+                    8,
+                    16,
+                    32,
+                    64,
+                    128,
+                    256,
+                    512,
+                    1024,
+                    2048,
+                    4096,
+                    8192,
+                    16384,
+                    i16::MIN,
+                );
+                let set = _mm256_and_si256(_mm256_set1_epi16(bits as i16), bit);
+                _mm256_cmpeq_epi16(set, bit)
+            }
+            4 => {
+                let bit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+                _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(bits as i32), bit), bit)
+            }
+            _ => {
+                let bit = _mm256_setr_epi64x(1, 2, 4, 8);
+                _mm256_cmpeq_epi64(_mm256_and_si256(_mm256_set1_epi64x(bits as i64), bit), bit)
+            }
+        }
+    }
 }
 
 impl FloatVector for __m256d {
@@ -210,6 +276,31 @@ impl FloatVector for __m256d {
             let key = _mm256_add_epi64(key, _mm256_set1_epi64x(-1));
             _mm256_castsi256_pd(_mm256_min_epu32(key, _mm256_castpd_si256(keys)))
         }
+    }
+    // fused (issue 12): a blend with −0.0 by the lane bits spread into lanes.
+    #[inline(always)]
+    unsafe fn load_masked(ptr: *const f64, bits: u64) -> Self {
+        // SAFETY: see `load`.
+        unsafe { blend_neg_zero(_mm256_loadu_pd(ptr), bits) }
+    }
+    #[inline(always)]
+    unsafe fn load_f32_masked(ptr: *const f32, bits: u64) -> Self {
+        // SAFETY: see `load_f32`.
+        unsafe { blend_neg_zero(_mm256_cvtps_pd(_mm_loadu_ps(ptr)), bits) }
+    }
+}
+
+/// `x` with −0.0 in each lane whose bit of `bits` is clear (a bit operation: a NaN there is
+/// dropped, never computed with).
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[inline(always)]
+unsafe fn blend_neg_zero(x: __m256d, bits: u64) -> __m256d {
+    // SAFETY: the caller guarantees AVX2.
+    unsafe {
+        let valid = _mm256_castsi256_pd(lane_mask::<8>(bits));
+        _mm256_blendv_pd(_mm256_set1_pd(-0.0), x, valid)
     }
 }
 

@@ -103,6 +103,21 @@ impl Vector for __m512i {
         // SAFETY: a prefetch hint never faults, whatever the address.
         unsafe { _mm_prefetch::<_MM_HINT_T0>(ptr.cast()) }
     }
+
+    // fused (issue 12): `vmovdqu8/16/32/64 {k}{z}`, the lane bits as the mask.
+    #[inline(always)]
+    unsafe fn load_masked<const WIDTH: usize>(ptr: *const u8, bits: u64) -> Self {
+        // SAFETY: the caller guarantees 64 readable bytes (a masked load reads only the lanes
+        // whose bit is set) and AVX-512 F and BW.
+        unsafe {
+            match WIDTH {
+                1 => _mm512_maskz_loadu_epi8(bits, ptr.cast()),
+                2 => _mm512_maskz_loadu_epi16(bits as __mmask32, ptr.cast()),
+                4 => _mm512_maskz_loadu_epi32(bits as __mmask16, ptr.cast()),
+                _ => _mm512_maskz_loadu_epi64(bits as __mmask8, ptr.cast()),
+            }
+        }
+    }
 }
 
 impl FloatVector for __m512d {
@@ -208,6 +223,22 @@ impl FloatVector for __m512d {
             let key = _mm512_and_si512(_mm512_castpd_si512(self), _mm512_set1_epi64(i64::MAX));
             let key = _mm512_add_epi64(key, _mm512_set1_epi64(-1));
             _mm512_castsi512_pd(_mm512_min_epu32(key, _mm512_castpd_si512(keys)))
+        }
+    }
+    // fused (issue 12): merge-masked loads from −0.0 (`vmovupd {k}`, `vmovups {k}` + widen).
+    #[inline(always)]
+    unsafe fn load_masked(ptr: *const f64, bits: u64) -> Self {
+        // SAFETY: see `load`; only the lanes whose bit is set are read.
+        unsafe { _mm512_mask_loadu_pd(_mm512_set1_pd(-0.0), bits as __mmask8, ptr) }
+    }
+    #[inline(always)]
+    unsafe fn load_f32_masked(ptr: *const f32, bits: u64) -> Self {
+        // SAFETY: see `load_f32`; only the lanes whose bit is set are read, among the first 8
+        // (a 512-bit load with the upper 8 lanes masked off: 256-bit masks need AVX-512 VL).
+        unsafe {
+            let mask = (bits & 0xff) as __mmask16;
+            let x = _mm512_mask_loadu_ps(_mm512_set1_ps(-0.0), mask, ptr);
+            _mm512_cvtps_pd(_mm512_castps512_ps256(x))
         }
     }
 }
