@@ -124,8 +124,9 @@ fn a_sum_queued_during_a_broadcast_waits_for_it() {
         // async one must not start on worker 1 before worker 0 is released.
         let task = pool.sum_async(data.clone());
         std::thread::sleep(Duration::from_millis(20));
-        assert_eq!(task.progress().0, 0, "a queued sum overtook the broadcast");
+        let progress = task.progress().0;
         release.wait();
+        assert_eq!(progress, 0, "a queued sum overtook the broadcast");
         assert_eq!(task.wait(), Ok(8 << 20));
         blocker.join().unwrap().unwrap();
     });
