@@ -4,7 +4,8 @@
 
 use coresum::{Pool, SumError};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Barrier, Mutex};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Barrier, Mutex};
 use std::time::Duration;
 
 fn pool(threads: usize, spin: Duration) -> Pool {
@@ -100,35 +101,114 @@ fn nested_calls_run_inline_on_the_worker() {
     assert_eq!(inner, vec![(0, 0), (0, 1), (1, 0), (1, 1)]);
 }
 
-/// A broadcast waits for a job queued before it, and a sum queued while a broadcast runs waits
-/// for every worker to have run it (the barrier), on either path.
+/// Runs `f` on a thread of its own and returns its result, failing the test if it takes more
+/// than 30 s (a hang) rather than hanging the test run.
+fn within<R: Send + 'static>(what: &str, f: impl FnOnce() -> R + Send + 'static) -> R {
+    let (done, result) = mpsc::channel();
+    std::thread::spawn(move || done.send(f()));
+    match result.recv_timeout(Duration::from_secs(30)) {
+        Ok(result) => result,
+        Err(RecvTimeoutError::Timeout) => panic!("{what}: no progress in 30 s"),
+        Err(RecvTimeoutError::Disconnected) => panic!("{what}: panicked"),
+    }
+}
+
+/// Bytes whose slice, read on a worker, takes 50 ms, and records which worker read it and when
+/// it was done.
+struct Slow {
+    bytes: Vec<u8>,
+    reader: Arc<Mutex<(Option<String>, bool)>>,
+}
+
+impl std::ops::Deref for Slow {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        let name = std::thread::current().name().map(str::to_owned);
+        if name.as_deref().is_some_and(|n| n.starts_with("coresum-w")) {
+            self.reader.lock().unwrap().0 = name;
+            std::thread::sleep(Duration::from_millis(50));
+            self.reader.lock().unwrap().1 = true;
+        }
+        &self.bytes
+    }
+}
+
+/// A worker in the middle of a 50 ms run of a sum picks the broadcast up when the run ends; the
+/// other worker runs it at once, parked or not.
 #[test]
-fn a_sum_queued_during_a_broadcast_waits_for_it() {
-    let pool = pool(2, Duration::from_micros(50));
-    let data: Vec<u8> = vec![1; 8 << 20];
-    let (entered, release) = (Barrier::new(2), Barrier::new(2));
-    let finished = AtomicUsize::new(0);
-    std::thread::scope(|scope| {
-        let blocker = scope.spawn(|| {
-            pool.broadcast(|w| {
-                if w == 0 {
-                    entered.wait();
-                    release.wait();
-                }
-                finished.fetch_add(1, Ordering::SeqCst);
-            })
+fn a_worker_busy_with_a_long_sum_runs_it_when_the_run_ends() {
+    for spin in [Duration::ZERO, Duration::from_millis(1)] {
+        let pool = Arc::new(pool(2, spin));
+        let reader = Arc::new(Mutex::new((None, false)));
+        let slow = pool.sum_async(Slow {
+            bytes: vec![1; 300],
+            reader: reader.clone(),
         });
-        entered.wait();
-        // Worker 0 is held inside the broadcast; worker 1 ran it and waits at the barrier. This
-        // thread's own sum needs no worker (the caller claims chunks), so it completes; the
-        // async one must not start on worker 1 before worker 0 is released.
-        let task = pool.sum_async(data.clone());
-        std::thread::sleep(Duration::from_millis(20));
-        let progress = task.progress().0;
-        release.wait();
-        assert_eq!(progress, 0, "a queued sum overtook the broadcast");
-        assert_eq!(task.wait(), Ok(8 << 20));
-        blocker.join().unwrap().unwrap();
+        while reader.lock().unwrap().0.is_none() {
+            std::thread::yield_now();
+        }
+        let busy = reader.lock().unwrap().0.clone();
+        let (pool2, reader2) = (pool.clone(), reader.clone());
+        let counts = within("broadcast beside a busy worker", move || {
+            let counts: Vec<AtomicUsize> = (0..2).map(|_| AtomicUsize::new(0)).collect();
+            pool2
+                .broadcast(|w| {
+                    if std::thread::current().name().map(str::to_owned) == busy {
+                        assert!(
+                            reader2.lock().unwrap().1,
+                            "ran inside the busy worker's run"
+                        );
+                    }
+                    counts[w].fetch_add(1, Ordering::Relaxed);
+                })
+                .map(|()| counts.into_iter().map(AtomicUsize::into_inner).collect())
+        });
+        assert_eq!(counts, Ok(vec![1, 1]));
+        assert_eq!(slow.wait(), Ok(300));
+    }
+}
+
+/// Two callers at once whose closures each wait for every worker to reach them (a barrier
+/// inside the closure), between sums: broadcasts never overlap, so neither waits on the other's.
+#[test]
+fn closures_that_wait_for_each_other_from_two_callers_finish() {
+    let pool = Arc::new(pool(2, Duration::from_micros(20)));
+    let callers: Vec<_> = (0..2)
+        .map(|caller| {
+            let pool = pool.clone();
+            std::thread::spawn(move || {
+                let meet = Barrier::new(pool.threads());
+                for i in 0..200 {
+                    if i % 7 == caller {
+                        drop(pool.sum_async(vec![1u8; 3 << 20]));
+                    }
+                    pool.broadcast(|_| {
+                        meet.wait();
+                    })
+                    .unwrap();
+                }
+            })
+        })
+        .collect();
+    within("rendezvous closures from two callers", move || {
+        callers.into_iter().for_each(|c| c.join().unwrap())
     });
-    assert_eq!(finished.into_inner(), 2);
+}
+
+/// A pool dropped right after broadcasts (through the word, then through the queue behind a
+/// sum) finishes the queued sum and lets its workers exit.
+#[test]
+fn shutdown_right_after_broadcasts() {
+    for spin in [Duration::ZERO, Duration::from_micros(50)] {
+        let pool = pool(2, spin);
+        runs_once_on_each(&pool);
+        let queued = pool.sum_async(vec![1u8; 4 << 20]);
+        runs_once_on_each(&pool);
+        let result = within("shutdown after broadcasts", move || {
+            drop(pool);
+            queued.wait()
+        });
+        assert_eq!(result, Ok(4 << 20));
+    }
 }

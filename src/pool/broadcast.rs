@@ -3,14 +3,19 @@
 //! - [`BroadcastWord`], the warm path: the caller posts a pointer to the closure (on its stack)
 //!   and a new generation in one cache line that idle workers poll beside the queue, and waits on
 //!   a [`Countdown`] the last worker releases. No allocation, no lock, no queue: the round trip
-//!   is two cache-line transfers each way. One caller at a time holds the word, and only while
-//!   the queue is empty (so that the broadcast is behind every sum queued before it).
-//! - [`Broadcast`], a queued job, when the word is taken (another caller broadcasts) or jobs are
-//!   queued.
+//!   is two cache-line transfers each way. It is posted only while the queue is empty, so that
+//!   the broadcast is behind every sum queued before it.
+//! - [`Broadcast`], a queued job, when jobs are queued. It stays at the front of the queue until
+//!   every worker has run it, so jobs queued after it wait for all of them.
 //!
-//! Either way each worker runs the closure exactly once, and stays in a barrier until every worker
-//! has (a queued job stays at the front of the queue; a posted one holds each worker before the
-//! queue), so that jobs queued later wait for all of them.
+//! Either way each worker runs the closure exactly once. A worker done with a posted closure
+//! goes straight back to its loop (it waits for no other worker): a sum queued while a posted
+//! broadcast runs may start on the workers that have finished it.
+//!
+//! One caller at a time holds the word (`holder`), from before it looks at the queue until its
+//! broadcast is over; other callers wait for it. Two broadcasts therefore never overlap, on either
+//! path, and every worker runs them in one order: closures that wait for one another across
+//! workers (a barrier inside the closure) cannot end up waiting on another broadcast's.
 //!
 //! # Memory ordering (the word)
 //!
@@ -24,23 +29,42 @@
 //!   the place of `pending` (see `registry.rs`).
 //! - A worker never misses a generation: the next one is posted only after every worker counted
 //!   this one down, so a worker's last seen generation lags the word by at most one.
+//!
+//! # Progress (the word)
+//!
+//! The caller waits for every worker to count down, so it returns if every worker reaches
+//! [`run_posted`](BroadcastWord::run_posted) after the post. A worker is always in one of:
+//!
+//! - its loop, which calls `run_posted` before it looks at the queue, after every unit of a queued
+//!   job (a run of chunks, one call of a queued broadcast's closure, one poll of that job's
+//!   barrier): a worker busy with a long unit picks the broadcast up when the unit ends;
+//! - [`idle`](super::registry::Registry::idle), whose spin and sleep both end on a generation other
+//!   than the one it last ran. One parking after the post sees the generation before it sleeps
+//!   (it re-checks under `sleep_lock`, after its `sleepers` increment and a fence); one parked
+//!   before it is counted in `sleepers`, which the caller reads after its own fence and notifies
+//!   (the store-buffering argument of `registry.rs`);
+//! - running a posted closure, which ends without waiting for any other thread (unless the closure
+//!   itself does).
+//!
+//! No worker waits for another on this path, so no cycle of waits can form: the broadcast takes at
+//! most the longest unit of work in flight when it is posted, the time a queued broadcast would
+//! take too (it also needs every worker). The pool cannot shut down under it: shutdown needs the
+//! last handle, and the caller borrows one.
 
 use super::error::{SumError, panic_message};
 use super::job::Job;
 use super::latch::{Completion, Countdown};
-use super::sync::{AtomicBool, AtomicPtr, AtomicUsize, Mutex, Ordering, lock, spin_until, thread};
+use super::sync::{AtomicBool, AtomicPtr, AtomicUsize, Mutex, Ordering, lock};
 use crossbeam_utils::CachePadded;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::time::Duration;
 
 /// A broadcast's closure, its lifetime erased; see [`BroadcastWord::broadcast`].
 type Task = &'static (dyn Fn(usize) + Sync);
 
-/// How long a worker done with a posted broadcast polls for the others between yields.
-const BARRIER_SPIN: Duration = Duration::from_micros(20);
-
 /// The pool's broadcast word; see the module docs.
 pub(crate) struct BroadcastWord {
+    /// Held by the caller of a broadcast, on either path (see [`BroadcastWord::broadcast`]).
+    holder: CachePadded<Mutex<()>>,
     post: CachePadded<Post>,
     /// Workers yet to run the posted closure; written by the workers, read by the caller.
     countdown: CachePadded<Countdown>,
@@ -54,17 +78,15 @@ struct Post {
     generation: AtomicUsize,
     /// The posted closure, on the caller's stack.
     task: AtomicPtr<Task>,
-    /// A caller holds the word.
-    taken: AtomicBool,
 }
 
 impl BroadcastWord {
     pub(crate) fn new() -> Self {
         BroadcastWord {
+            holder: CachePadded::new(Mutex::new(())),
             post: CachePadded::new(Post {
                 generation: AtomicUsize::new(0),
                 task: AtomicPtr::new(std::ptr::null_mut()),
-                taken: AtomicBool::new(false),
             }),
             countdown: CachePadded::new(Countdown::new()),
             failure: Mutex::new(None),
@@ -76,23 +98,24 @@ impl BroadcastWord {
         self.post.generation.load(Ordering::SeqCst)
     }
 
-    /// Runs `task` on `workers` workers through the word and returns when all have (with the
-    /// first panic among them). `None`, having run nothing, if another caller holds the word or
-    /// `may_post` (asked once the word is held) says no. `wake` wakes sleeping workers after the
-    /// post.
+    /// Runs `task` on `workers` workers and returns when all have (with the first panic among
+    /// them), holding the word throughout (waiting for another caller's broadcast to end first).
+    /// Through the word if `queue_empty` says so, else with `queued`, which must not return
+    /// before every worker has run `task`. `wake` wakes sleeping workers after the post.
+    ///
+    /// A queued broadcast is also over before the next caller gets the word, so a queued job
+    /// that `queue_empty` sees is never another broadcast's.
     pub(crate) fn broadcast(
         &self,
         task: &(dyn Fn(usize) + Sync),
         workers: usize,
-        may_post: impl FnOnce() -> bool,
+        queue_empty: impl FnOnce() -> bool,
         wake: impl FnOnce(),
-    ) -> Option<Result<(), SumError>> {
-        if self.post.taken.swap(true, Ordering::Acquire) {
-            return None;
-        }
-        if !may_post() {
-            self.post.taken.store(false, Ordering::Release);
-            return None;
+        queued: impl FnOnce(&(dyn Fn(usize) + Sync)) -> Result<(), SumError>,
+    ) -> Result<(), SumError> {
+        let _held = lock(&self.holder);
+        if !queue_empty() {
+            return queued(task);
         }
         // SAFETY: only the lifetime is changed. Workers reach `task` through a pointer to this
         // local, and each calls it before counting down; this function returns (ending both the
@@ -103,16 +126,15 @@ impl BroadcastWord {
             .task
             .store(std::ptr::from_ref(&task).cast_mut(), Ordering::Relaxed);
         let next = self.post.generation.load(Ordering::Relaxed).wrapping_add(1);
+        // `wake` fences after this store: the store half of the `sleepers` hand-shake.
         self.post.generation.store(next, Ordering::Release);
         wake();
         self.countdown.wait();
-        let result = lock(&self.failure).take().map_or(Ok(()), Err);
-        self.post.taken.store(false, Ordering::Release);
-        Some(result)
+        lock(&self.failure).take().map_or(Ok(()), Err)
     }
 
     /// On worker `worker`: runs the posted closure if its generation is not `seen` (then
-    /// recorded), and waits for the other workers to run it too. Whether it ran one.
+    /// recorded) and counts it down. Whether it ran one.
     pub(crate) fn run_posted(&self, worker: usize, seen: &mut usize) -> bool {
         let generation = self.post.generation.load(Ordering::Acquire);
         if generation == *seen {
@@ -127,13 +149,6 @@ impl BroadcastWord {
             lock(&self.failure).get_or_insert(SumError::Panicked(panic_message(&*payload)));
         }
         self.countdown.count_down();
-        // The barrier; a next generation means this one is over (and that this worker is wanted).
-        let over = || {
-            self.countdown.is_done() || self.post.generation.load(Ordering::Relaxed) != generation
-        };
-        while !spin_until(BARRIER_SPIN, over) {
-            thread::yield_now();
-        }
         true
     }
 }

@@ -302,8 +302,10 @@ impl Pool {
     /// Runs `task(worker_index)` once on every worker, in parallel, and returns when all have.
     ///
     /// For per-worker set-up (first-touch allocation on each core, thread-local state) and for
-    /// measuring the pool's fork-join round trip. Behind sums queued earlier; sums queued later
-    /// wait for it. Called from inside a worker, it runs `task` for every index on that thread.
+    /// measuring the pool's fork-join round trip. Behind sums queued before the call; a sum
+    /// queued while it runs may start on workers that have finished `task`. A worker busy with
+    /// a sum runs `task` when its current run of chunks ends. Called from inside a worker, it
+    /// runs `task` for every index on that thread.
     ///
     /// ```
     /// use std::sync::atomic::{AtomicUsize, Ordering};
@@ -318,16 +320,14 @@ impl Pool {
             return catch_unwind(AssertUnwindSafe(|| (0..self.threads()).for_each(&task)))
                 .map_err(|payload| SumError::Panicked(panic_message(&*payload)));
         }
-        // Warm path: the registry's broadcast word; the queue when another caller holds the word
-        // or jobs are queued.
-        match self.registry.broadcast(&task, self.threads()) {
-            Some(result) => result,
-            None => self.broadcast_queued(&task),
-        }
+        // Warm path: the registry's broadcast word; the queue when jobs are queued.
+        self.registry
+            .broadcast(&task, self.threads(), |task| self.broadcast_queued(task))
     }
 
     /// [`broadcast`](Self::broadcast) as a queued job, what a sum's hand-off costs (calibration
-    /// measures it). Not from inside a worker.
+    /// measures it, before the pool is handed out). Not from inside a worker; other callers go
+    /// through [`broadcast`](Self::broadcast), which holds the word.
     pub(crate) fn broadcast_queued(&self, task: &(dyn Fn(usize) + Sync)) -> Result<(), SumError> {
         // SAFETY: `task` lives on the caller's stack until `wait` below returns, which is after
         // every worker has run it.

@@ -133,18 +133,20 @@ impl Registry {
         }
     }
 
-    /// Runs `task` on the `workers` workers through the word, if no other caller holds it and no
-    /// job is queued (the broadcast would overtake it); `None` if it ran nothing.
+    /// Runs `task` on the `workers` workers through the word, or with `queued` if jobs are
+    /// queued (the broadcast would overtake them); see [`BroadcastWord::broadcast`].
     pub(crate) fn broadcast(
         &self,
         task: &(dyn Fn(usize) + Sync),
         workers: usize,
-    ) -> Option<Result<(), super::SumError>> {
+        queued: impl FnOnce(&(dyn Fn(usize) + Sync)) -> Result<(), super::SumError>,
+    ) -> Result<(), super::SumError> {
         self.word.broadcast(
             task,
             workers,
             || self.pending.load(Ordering::SeqCst) == 0,
             || self.wake_sleepers(),
+            queued,
         )
     }
 
