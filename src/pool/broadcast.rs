@@ -2,8 +2,8 @@
 //!
 //! - [`BroadcastWord`], the warm path: the caller posts a pointer to the closure (on its stack)
 //!   and a new generation in one cache line that idle workers poll beside the queue, and waits on
-//!   a [`Countdown`] the last worker releases. No allocation, no lock, no queue: the round trip
-//!   is two cache-line transfers each way. It is posted only while the queue is empty, so that
+//!   a [`Countdown`] the last worker releases. No allocation, no queue, no lock on the workers'
+//!   side: the round trip is two cache-line transfers each way. It is posted only while the queue is empty, so that
 //!   the broadcast is behind every sum queued before it.
 //! - [`Broadcast`], a queued job, when jobs are queued. It stays at the front of the queue until
 //!   every worker has run it, so jobs queued after it wait for all of them.
@@ -20,7 +20,7 @@
 //! # Memory ordering (the word)
 //!
 //! - The caller stores the task pointer and arms the countdown (`Relaxed`), then bumps the
-//!   generation with `Release`; a worker that loads the new generation with `Acquire` sees both.
+//!   generation (`SeqCst`, at least `Release`); a worker that loads the new generation with `Acquire` sees both.
 //!   The pointer cannot change under a worker: the next post waits for this worker's count-down.
 //! - A worker calls the closure before it counts down (`AcqRel`); the caller returns, ending the
 //!   closure's borrow, only once the count is zero. A worker touches neither the closure nor the
@@ -36,8 +36,8 @@
 //! [`run_posted`](BroadcastWord::run_posted) after the post. A worker is always in one of:
 //!
 //! - its loop, which calls `run_posted` before it looks at the queue, after every unit of a queued
-//!   job (a run of chunks, one call of a queued broadcast's closure, one poll of that job's
-//!   barrier): a worker busy with a long unit picks the broadcast up when the unit ends;
+//!   job (a run of a sum's chunks; no queued broadcast runs while the word is posted): a worker
+//!   busy with a long run picks the broadcast up when the run ends;
 //! - [`idle`](super::registry::Registry::idle), whose spin and sleep both end on a generation other
 //!   than the one it last ran. One parking after the post sees the generation before it sleeps
 //!   (it re-checks under `sleep_lock`, after its `sleepers` increment and a fence); one parked
@@ -50,6 +50,11 @@
 //! most the longest unit of work in flight when it is posted, the time a queued broadcast would
 //! take too (it also needs every worker). The pool cannot shut down under it: shutdown needs the
 //! last handle, and the caller borrows one.
+//!
+//! Why no barrier after a posted closure and no queueing beside a posted broadcast: with both, a
+//! worker held at the word's barrier waited for one that had taken a second caller's queued
+//! broadcast first, and closures that wait for each other across workers then deadlocked
+//! (`tests/broadcast.rs`, `closures_that_wait_for_each_other_from_two_callers_finish`).
 
 use super::error::{SumError, panic_message};
 use super::job::Job;
@@ -126,8 +131,9 @@ impl BroadcastWord {
             .task
             .store(std::ptr::from_ref(&task).cast_mut(), Ordering::Relaxed);
         let next = self.post.generation.load(Ordering::Relaxed).wrapping_add(1);
-        // `wake` fences after this store: the store half of the `sleepers` hand-shake.
-        self.post.generation.store(next, Ordering::Release);
+        // The store half of the `sleepers` hand-shake (`wake` fences after it). `SeqCst` as well as
+        // the fence, as in `registry.rs`: the checkers (loom, Miri) then need not model fences.
+        self.post.generation.store(next, Ordering::SeqCst);
         wake();
         self.countdown.wait();
         lock(&self.failure).take().map_or(Ok(()), Err)

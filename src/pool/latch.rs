@@ -30,6 +30,8 @@
 //!   `lock`, then (`SeqCst` fence) re-reads the count before it waits; the last worker counts
 //!   down, then (`SeqCst` fence) reads `sleeping` and, if set, notifies under `lock`, which the
 //!   waiter holds until it waits. One of them sees the other, so the wake-up cannot be lost.
+//!   The accesses are `SeqCst` as well as the fences, as in `registry.rs` (they are off the
+//!   spinning path).
 //! - A worker late from the previous round may see the next round's `sleeping` and notify: the
 //!   waiter re-checks the count, so that costs one spurious wake-up, never a lost one.
 
@@ -156,7 +158,7 @@ impl Countdown {
         if self.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
             // Pairs with the fence in `wait` (see the module docs).
             fence(Ordering::SeqCst);
-            if self.sleeping.load(Ordering::Relaxed) {
+            if self.sleeping.load(Ordering::SeqCst) {
                 let _guard = lock(&self.lock);
                 self.wakeup.notify_all();
             }
@@ -169,14 +171,14 @@ impl Countdown {
             return;
         }
         let mut guard = lock(&self.lock);
-        self.sleeping.store(true, Ordering::Relaxed);
+        self.sleeping.store(true, Ordering::SeqCst);
         fence(Ordering::SeqCst);
-        while !self.is_done() {
+        while self.remaining.load(Ordering::SeqCst) != 0 {
             guard = self
                 .wakeup
                 .wait(guard)
                 .unwrap_or_else(PoisonError::into_inner);
         }
-        self.sleeping.store(false, Ordering::Relaxed);
+        self.sleeping.store(false, Ordering::SeqCst);
     }
 }

@@ -155,8 +155,8 @@ fn loom_shutdown_wakes_sleeping_workers() {
 }
 
 /// The broadcast word: both workers see the posted generation (spinning, or going to sleep as it
-/// is posted: the `sleepers` hand-shake), each runs the closure once, waits at the barrier, and
-/// the last to count down releases the caller, spinning or asleep on the countdown.
+/// is posted: the `sleepers` hand-shake), each runs the closure once, and the last to count down
+/// releases the caller, spinning or asleep on the countdown.
 #[test]
 fn loom_broadcast_word_two_workers() {
     check(2, || {
@@ -191,8 +191,8 @@ fn loom_broadcast_generations_meet_a_parking_worker() {
     });
 }
 
-/// Two callers broadcast at once: one holds the word, the other queues its broadcast (or takes
-/// the word after it); each closure runs once on the worker, and both callers return.
+/// Two callers broadcast at once: one holds the word, the other waits for it; each closure runs
+/// once on the worker, and both callers return.
 #[test]
 fn loom_two_callers_broadcast_at_once() {
     check(2, || {
@@ -212,5 +212,23 @@ fn loom_two_callers_broadcast_at_once() {
         .unwrap();
         other.join().unwrap().unwrap();
         assert_eq!(calls.load(Ordering::Relaxed), 11);
+    });
+}
+
+/// A broadcast called while a sum is in flight: through the queue while the sum is queued, else
+/// through the word while a worker may still be in the sum's chunk (it picks the broadcast up when
+/// the chunk is done) or parking. Both finish, each worker runs the closure once.
+#[test]
+fn loom_broadcast_beside_a_sum_in_flight() {
+    check(2, || {
+        let pool = pool(2);
+        let task = pool.sum_async(ones(2));
+        let calls = [AtomicUsize::new(0), AtomicUsize::new(0)];
+        pool.broadcast(|w| {
+            calls[w].fetch_add(1, Ordering::Relaxed);
+        })
+        .unwrap();
+        assert_eq!(calls.map(|c| c.load(Ordering::Relaxed)), [1, 1]);
+        assert_eq!(task.wait(), Ok(2 * chunk_bytes() as u128));
     });
 }
