@@ -51,10 +51,13 @@
 //! take too (it also needs every worker). The pool cannot shut down under it: shutdown needs the
 //! last handle, and the caller borrows one.
 //!
-//! Why no barrier after a posted closure and no queueing beside a posted broadcast: with both, a
-//! worker held at the word's barrier waited for one that had taken a second caller's queued
-//! broadcast first, and closures that wait for each other across workers then deadlocked
-//! (`tests/broadcast.rs`, `closures_that_wait_for_each_other_from_two_callers_finish`).
+//! Why callers wait for the word rather than queue beside a posted broadcast: a worker that looked
+//! at the word just before the post and at the queue just after the second caller's submit runs
+//! the queued closure first, the others the posted one first; closures that wait for each other
+//! across workers would then wait forever (the case
+//! `tests/broadcast.rs::closures_that_wait_for_each_other_from_two_callers_finish` exercises).
+//! Why no barrier after a posted closure: it made a worker wait for the others, the one wait on
+//! this path that a closure did not ask for, and it is what the argument above does without.
 
 use super::error::{SumError, panic_message};
 use super::job::Job;
