@@ -41,8 +41,9 @@ pub(crate) struct Registry {
     shutdown: AtomicBool,
     /// How long an idle worker spins before it sleeps.
     spin: Duration,
-    /// Where warm broadcasts are posted, beside the queue.
-    pub(crate) word: BroadcastWord,
+    /// Where warm broadcasts are posted, beside the queue. Boxed, so that its cache-line padding
+    /// leaves the registry's alignment and the queue fields' layout as they were.
+    pub(crate) word: Box<BroadcastWord>,
 }
 
 /// A started pool's registry and its worker threads.
@@ -61,7 +62,7 @@ impl Registry {
             wakeup: Condvar::new(),
             shutdown: AtomicBool::new(false),
             spin,
-            word: BroadcastWord::new(),
+            word: Box::new(BroadcastWord::new()),
         });
         let mut handles = Vec::with_capacity(placement.workers.len());
         match registry.spawn_workers(placement, &mut handles) {
