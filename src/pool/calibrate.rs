@@ -2,8 +2,8 @@
 //! thread, because handing it to the workers would take longer than summing it.
 //!
 //! Two measurements, bounded together by [`BUDGET`]: the pool's dispatch cost `d` (a no-op
-//! [`broadcast`](super::Pool::broadcast): submit → every worker running → completion seen, best
-//! of several, workers warm) and one thread's speed `s` (bytes per ns) summing an L2-sized buffer
+//! broadcast through the queue, as a sum is handed off: submit → every worker running →
+//! completion seen, best of several, workers warm) and one thread's speed `s` (bytes per ns) summing an L2-sized buffer
 //! inline, per element width. The crossover with `n` workers and chunks of `c` bytes (a worker
 //! sums whole chunks; the grid never depends on the thread count):
 //!
@@ -37,7 +37,8 @@ pub(crate) const WIDTHS: usize = 4;
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Calibration {
-    /// The fork-join round trip through every worker (best measured, workers warm).
+    /// The fork-join round trip through every worker, through the queue as a sum is handed off
+    /// (best measured, workers warm).
     pub dispatch: Duration,
     /// One thread's inline sum speed, in bytes per nanosecond, for elements of 1, 2, 4 and 8 bytes.
     pub bytes_per_ns: [f64; WIDTHS],
@@ -86,7 +87,10 @@ pub(crate) fn calibrate(pool: &Pool) -> Calibration {
     let mut dispatch = Duration::MAX;
     for round in 0..16 {
         let began = Instant::now();
-        if pool.broadcast(|worker| _ = black_box(worker)).is_err() {
+        if pool
+            .broadcast_queued(&|worker| _ = black_box(worker))
+            .is_err()
+        {
             break;
         }
         if round > 0 {

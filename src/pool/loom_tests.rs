@@ -7,7 +7,7 @@
 //! (`.ci/lanes/loom.sh`). Models stay small, 1–2 workers and 1–2 chunks, so that the lane takes
 //! minutes.
 
-use super::sync::{AtomicBool, Ordering, thread};
+use super::sync::{AtomicBool, AtomicUsize, Ordering, thread};
 use super::{Pool, SumTask};
 use crate::plan::{ChunkPlan, chunk_bytes};
 use std::future::Future;
@@ -152,4 +152,84 @@ fn loom_shutdown_with_job_in_flight() {
 #[test]
 fn loom_shutdown_wakes_sleeping_workers() {
     check(3, || drop(pool(2)));
+}
+
+/// The broadcast word: both workers see the posted generation (spinning, or going to sleep as it
+/// is posted: the `sleepers` hand-shake), each runs the closure once, and the last to count down
+/// releases the caller, spinning or asleep on the countdown.
+#[test]
+fn loom_broadcast_word_two_workers() {
+    check(2, || {
+        let pool = pool(2);
+        let calls = [AtomicUsize::new(0), AtomicUsize::new(0)];
+        pool.broadcast(|w| {
+            calls[w].fetch_add(1, Ordering::Relaxed);
+        })
+        .unwrap();
+        let calls = calls.map(|c| c.load(Ordering::Relaxed));
+        assert_eq!(calls, [1, 1]);
+    });
+}
+
+/// Two generations back to back on one worker that parks in between (or is parking as the next
+/// is posted): the second is neither missed nor run twice, and a panic in the first is reported
+/// to its caller only.
+#[test]
+fn loom_broadcast_generations_meet_a_parking_worker() {
+    check(3, || {
+        let pool = pool(1);
+        assert_eq!(
+            pool.broadcast(|_| panic!("first")),
+            Err(super::SumError::Panicked("first".into()))
+        );
+        let calls = AtomicUsize::new(0);
+        pool.broadcast(|_| {
+            calls.fetch_add(1, Ordering::Relaxed);
+        })
+        .unwrap();
+        assert_eq!(calls.load(Ordering::Relaxed), 1);
+    });
+}
+
+/// Two callers broadcast at once: one holds the word, the other waits for it; each closure runs
+/// once on the worker, and both callers return.
+#[test]
+fn loom_two_callers_broadcast_at_once() {
+    check(2, || {
+        let pool = Arc::new(pool(1));
+        let calls = Arc::new(AtomicUsize::new(0));
+        let other = {
+            let (pool, calls) = (pool.clone(), calls.clone());
+            thread::spawn(move || {
+                pool.broadcast(|_| {
+                    calls.fetch_add(1, Ordering::Relaxed);
+                })
+            })
+        };
+        pool.broadcast(|_| {
+            calls.fetch_add(10, Ordering::Relaxed);
+        })
+        .unwrap();
+        other.join().unwrap().unwrap();
+        assert_eq!(calls.load(Ordering::Relaxed), 11);
+    });
+}
+
+/// A broadcast called while a sum is in flight: through the queue while the sum is queued, else
+/// through the word while the worker may still be in the sum's last chunk (it picks the broadcast
+/// up when the chunk is done) or parking. Both finish, the closure runs once. (One worker: with
+/// two, a queued broadcast's barrier is a spin loop that loom cannot bound.)
+#[test]
+fn loom_broadcast_beside_a_sum_in_flight() {
+    check(2, || {
+        let pool = pool(1);
+        let task = pool.sum_async(ones(2));
+        let calls = AtomicUsize::new(0);
+        pool.broadcast(|_| {
+            calls.fetch_add(1, Ordering::Relaxed);
+        })
+        .unwrap();
+        assert_eq!(calls.load(Ordering::Relaxed), 1);
+        assert_eq!(task.wait(), Ok(2 * chunk_bytes() as u128));
+    });
 }

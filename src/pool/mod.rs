@@ -34,6 +34,7 @@
 //! | `worker.rs` | a worker thread's body and loop |
 //! | `latch.rs` | how a job's result reaches a blocked thread or a future (memory ordering) |
 //! | `job.rs` | the job traits and [`Owner`]; job kinds in `reduce_job.rs` and `broadcast.rs` |
+//! | `broadcast.rs` | [`Pool::broadcast`]: the queued job, and the word idle workers poll (the warm path) |
 //! | `inline.rs` | the inline thresholds and the sum on the calling thread |
 //! | `calibrate.rs` | the blocking threshold per element width, measured at start ([`Calibration`]) |
 //! | `task.rs` | [`SumTask`], the future of an asynchronous sum |
@@ -301,8 +302,10 @@ impl Pool {
     /// Runs `task(worker_index)` once on every worker, in parallel, and returns when all have.
     ///
     /// For per-worker set-up (first-touch allocation on each core, thread-local state) and for
-    /// measuring the pool's fork-join round trip. Behind sums queued earlier; sums queued later
-    /// wait for it. Called from inside a worker, it runs `task` for every index on that thread.
+    /// measuring the pool's fork-join round trip. Behind sums queued before the call; a sum
+    /// queued while it runs may start on workers that have finished `task`. A worker busy with
+    /// a sum runs `task` when its current run of chunks ends. Called from inside a worker, it
+    /// runs `task` for every index on that thread.
     ///
     /// ```
     /// use std::sync::atomic::{AtomicUsize, Ordering};
@@ -317,9 +320,18 @@ impl Pool {
             return catch_unwind(AssertUnwindSafe(|| (0..self.threads()).for_each(&task)))
                 .map_err(|payload| SumError::Panicked(panic_message(&*payload)));
         }
-        // SAFETY: `task` lives on this stack frame until `wait` below returns, which is after
+        // Warm path: the registry's broadcast word; the queue when jobs are queued.
+        self.registry
+            .broadcast(&task, self.threads(), |task| self.broadcast_queued(task))
+    }
+
+    /// [`broadcast`](Self::broadcast) as a queued job, what a sum's hand-off costs (calibration
+    /// measures it, before the pool is handed out). Not from inside a worker; other callers go
+    /// through [`broadcast`](Self::broadcast), which holds the word.
+    pub(crate) fn broadcast_queued(&self, task: &(dyn Fn(usize) + Sync)) -> Result<(), SumError> {
+        // SAFETY: `task` lives on the caller's stack until `wait` below returns, which is after
         // every worker has run it.
-        let job = Arc::new(unsafe { Broadcast::new(&task, self.threads()) });
+        let job = Arc::new(unsafe { Broadcast::new(task, self.threads()) });
         self.registry.submit(job.clone());
         job.completion().wait()
     }

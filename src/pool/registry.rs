@@ -9,9 +9,13 @@
 //! alone would do in C11, but loom models them as `AcqRel` and would report a lost wake-up that
 //! cannot happen; it does model the fences, which cost nothing next to the queue's lock.)
 //!
+//! A broadcast posted on the [`BroadcastWord`] wakes them the same way, its generation (a worker
+//! has not seen) standing for `pending`.
+//!
 //! A warm worker (still spinning) picks a job up within about a microsecond; a sleeping one pays a
 //! futex wake-up (tens of microseconds), which is why small sums never reach the pool.
 
+use super::broadcast::BroadcastWord;
 use super::builder::Placement;
 use super::error::PoolError;
 use super::job::Job;
@@ -37,6 +41,9 @@ pub(crate) struct Registry {
     shutdown: AtomicBool,
     /// How long an idle worker spins before it sleeps.
     spin: Duration,
+    /// Where warm broadcasts are posted, beside the queue. Boxed, so that its cache-line padding
+    /// leaves the registry's alignment and the queue fields' layout as they were.
+    pub(crate) word: Box<BroadcastWord>,
 }
 
 /// A started pool's registry and its worker threads.
@@ -55,6 +62,7 @@ impl Registry {
             wakeup: Condvar::new(),
             shutdown: AtomicBool::new(false),
             spin,
+            word: Box::new(BroadcastWord::new()),
         });
         let mut handles = Vec::with_capacity(placement.workers.len());
         match registry.spawn_workers(placement, &mut handles) {
@@ -113,12 +121,34 @@ impl Registry {
             queue.push_back(job);
             self.pending.fetch_add(1, Ordering::SeqCst);
         }
+        self.wake_sleepers();
+    }
+
+    /// Wakes the sleeping workers, after new work was published.
+    fn wake_sleepers(&self) {
         // Pairs with the fence in `idle` (see the module docs).
         fence(Ordering::SeqCst);
         if self.sleepers.load(Ordering::SeqCst) > 0 {
             let _guard = lock(&self.sleep_lock);
             self.wakeup.notify_all();
         }
+    }
+
+    /// Runs `task` on the `workers` workers through the word, or with `queued` if jobs are
+    /// queued (the broadcast would overtake them); see [`BroadcastWord::broadcast`].
+    pub(crate) fn broadcast(
+        &self,
+        task: &(dyn Fn(usize) + Sync),
+        workers: usize,
+        queued: impl FnOnce(&(dyn Fn(usize) + Sync)) -> Result<(), super::SumError>,
+    ) -> Result<(), super::SumError> {
+        self.word.broadcast(
+            task,
+            workers,
+            || self.pending.load(Ordering::SeqCst) == 0,
+            || self.wake_sleepers(),
+            queued,
+        )
     }
 
     /// Takes a job off the queue (cancellation), if it is still there.
@@ -153,16 +183,21 @@ impl Registry {
     }
 
     /// Waits for work: polls for `spin`, yielding between polls (a thread that wants this core
-    /// gets it; an idle core returns at once), then sleeps until a submit or shutdown.
-    pub(crate) fn idle(&self) {
-        let woken = || self.pending.load(Ordering::SeqCst) > 0 || self.is_shut_down();
+    /// gets it; an idle core returns at once), then sleeps until a submit, a broadcast of a
+    /// generation other than `seen` (the last this worker ran), or shutdown.
+    pub(crate) fn idle(&self, seen: usize) {
+        let woken = || {
+            self.pending.load(Ordering::SeqCst) > 0
+                || self.word.generation() != seen
+                || self.is_shut_down()
+        };
         if spin_until(self.spin, woken) {
             return;
         }
         let mut guard = lock(&self.sleep_lock);
         self.sleepers.fetch_add(1, Ordering::SeqCst);
         fence(Ordering::SeqCst);
-        while self.pending.load(Ordering::SeqCst) == 0 && !self.is_shut_down() {
+        while !woken() {
             guard = self
                 .wakeup
                 .wait(guard)

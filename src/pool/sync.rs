@@ -12,13 +12,13 @@
 
 #[cfg(loom)]
 pub(crate) use loom::{
-    sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence},
+    sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering, fence},
     sync::{Condvar, Mutex, MutexGuard, mpsc},
     thread,
 };
 #[cfg(not(loom))]
 pub(crate) use std::{
-    sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence},
+    sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering, fence},
     sync::{Condvar, Mutex, MutexGuard, mpsc},
     thread,
 };

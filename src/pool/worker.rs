@@ -1,5 +1,6 @@
-//! What a worker thread does: pin itself, report ready, then take the oldest queued job and claim
-//! runs of its chunks until none are left, and, when the queue is empty, wait in the registry's
+//! What a worker thread does: pin itself, report ready, then run any broadcast posted on the
+//! registry's word, else take the oldest queued job and claim runs of its chunks until none are
+//! left, and, when the queue is empty, wait in the registry's
 //! [`idle`](super::registry::Registry::idle).
 
 use super::error::PoolError;
@@ -50,7 +51,13 @@ pub(crate) fn run(
     let _ = ready.send(Ok((index, pinned)));
     drop(ready);
     IN_WORKER.with(|flag| flag.set(true));
+    // The last broadcast generation this worker ran (the word starts at 0).
+    let mut seen = 0;
     loop {
+        // Checked between units of queued jobs, so a posted broadcast waits for at most one run.
+        if registry.word.run_posted(index, &mut seen) {
+            continue;
+        }
         // Read before the queue: every job queued before the shutdown is then in it. Read
         // after an empty queue, it could be a shutdown that follows a job queued in between,
         // and the worker would leave that job (and whoever waits for it) behind.
@@ -62,7 +69,7 @@ pub(crate) fn run(
                 }
             }
             None if stop => return,
-            None => registry.idle(),
+            None => registry.idle(seen),
         }
     }
 }
