@@ -16,7 +16,7 @@
 //! `coresum::sum` of each gathered column.
 
 use crate::algo::columns::{TILE_ROWS, Tile, tile_cols};
-use crate::algo::float::NO_KEY;
+use crate::algo::float::{column_state, flush_columns};
 use crate::arch::Kernels;
 use crate::element::{Mode, Summable};
 use crate::exact_sum::ExactSum;
@@ -222,11 +222,12 @@ columns_int! { usize => u16 as u16; isize => i16 as i16; }
 /// The accumulators of a block of float columns over a band.
 pub enum FloatBand {
     /// Exact and Compensated: the certified pass, an exact accumulator and its slack per column,
-    /// and the largest magnitude bits of each column in the last tile (the next tile's plan).
+    /// and the state carried from tile to tile (`algo::float::columns`: the next tile's plan
+    /// and the units pending per column).
     Certified {
         sums: Vec<ExactSum>,
         slack: Vec<f64>,
-        keys: Vec<u64>,
+        state: Vec<u64>,
     },
     /// Fast: a plain sum per column, and whether any row was added.
     Fast { sums: Vec<f64>, nonempty: bool },
@@ -242,12 +243,15 @@ impl FloatBand {
             Mode::Exact | Mode::Compensated => FloatBand::Certified {
                 sums: vec![ExactSum::new(); cols],
                 slack: vec![0.0; cols],
-                keys: vec![NO_KEY; cols],
+                state: column_state(cols),
             },
         }
     }
 
-    fn partials(self, mode: Mode) -> Vec<FloatPartial> {
+    fn partials(mut self, mode: Mode) -> Vec<FloatPartial> {
+        if let FloatBand::Certified { sums, state, .. } = &mut self {
+            flush_columns(sums, state);
+        }
         match self {
             FloatBand::Fast { sums, nonempty } => sums
                 .into_iter()
@@ -285,8 +289,8 @@ macro_rules! columns_float {
                             (kernels.columns.$fast)(tile, sums);
                             *nonempty |= tile.rows > 0;
                         }
-                        FloatBand::Certified { sums, slack, keys } => {
-                            (kernels.columns.$certified)(tile, sums, slack, keys)
+                        FloatBand::Certified { sums, slack, state } => {
+                            (kernels.columns.$certified)(tile, sums, slack, state)
                         }
                     }
                 }

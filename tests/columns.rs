@@ -202,6 +202,35 @@ fn magnitudes_jumping_between_tiles() {
     }
 }
 
+/// Columns whose magnitudes stay put for runs of tiles and then step (by 2^20, 2^-45, into the
+/// scaled range), over two bands and a part: each tile's units wait in the column's pending
+/// count while its plan stays, and are flushed when the plan changes and at each band's end; a
+/// flush lost, doubled or added at the new plan's unit misrounds these columns, which cancel
+/// to small sums (each run's terms are followed by their negations in the next run).
+#[test]
+fn plans_changing_between_runs_of_tiles() {
+    let (rows, cols) = (2 * 16 * 256 + 3 * 256 + 40, 20);
+    let run_scale = |j: usize, run: usize| match (j + run) % 5 {
+        0 => 1.0,
+        1 => pow2(20),
+        2 => pow2(-45),
+        3 => pow2(1014),
+        _ => 3.0,
+    };
+    let m = Array2::from_shape_fn((rows, cols), |(r, j)| {
+        let (tile, row) = (r / 256, r % 256);
+        let run = tile / 3;
+        let bits = ((row * cols + j) as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let unit = (bits >> 11) as f64 * pow2(-53) + 0.25;
+        let sign = if run % 2 == 0 { 1.0 } else { -1.0 };
+        let tiny = if row == 7 && j % 2 == 0 { pow2(-60) } else { 0.0 };
+        sign * unit * run_scale(j, run / 2) + tiny
+    });
+    for (view, axis) in column_views(&m) {
+        check_floats(&view.into_dyn(), axis);
+    }
+}
+
 /// Column sums of `T` against `i128` sums, for a matrix wider than a tile of `T`.
 fn check_integers<T>(values: impl Fn(usize) -> T)
 where

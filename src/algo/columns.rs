@@ -272,10 +272,14 @@ mod tests {
             let kernels = Kernels::get(isa).unwrap();
             let mut acc = vec![crate::ExactSum::new(); cols];
             let mut slack = vec![0.0; cols];
-            let mut keys = vec![crate::algo::float::NO_KEY; cols];
+            let mut state = crate::algo::float::column_state(cols);
             // The second tile's magnitudes drop by 2^30 and the third's rise back: each takes
-            // its plan from the tile before it, and redoes the columns that plan does not fit.
-            for data in [&values, &shrunk, &values] {
+            // its plan from the tile before it, and redoes the columns that plan does not fit,
+            // and its units flush those pending at the old unit. The five tiles from the third
+            // on share their plans: their units are flushed after three (the bound under
+            // `cfg(test)`), then at the drop, then at the end.
+            let tiles = [&values, &shrunk, &values, &values, &values, &values, &values, &shrunk];
+            for data in tiles {
                 let tile = Tile {
                     first: data.as_ptr(),
                     stride: cols as isize,
@@ -283,11 +287,12 @@ mod tests {
                     cols,
                 };
                 // SAFETY: the tile is `data`; the table's ISA is available.
-                unsafe { (kernels.columns.f64_certified)(tile, &mut acc, &mut slack, &mut keys) };
+                unsafe { (kernels.columns.f64_certified)(tile, &mut acc, &mut slack, &mut state) };
             }
+            crate::algo::float::flush_columns(&mut acc, &mut state);
             for j in 0..cols {
                 let mut exact = crate::ExactSum::new();
-                for data in [&values, &shrunk, &values] {
+                for data in tiles {
                     (0..rows).for_each(|r| exact.add(data[r * cols + j]));
                 }
                 let exact = exact.finish();

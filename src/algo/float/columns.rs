@@ -40,6 +40,17 @@
 //! Either way every column's committed terms are bit for bit those of the two-pass form, so
 //! results (Exact, and Compensated's rounding too) do not depend on the previous tile. The keys
 //! of this tile become the next tile's plan.
+//!
+//! # Pending units
+//!
+//! A committed tile adds `bits(s[j]) − bits(σ_j)` units of `ulp_j`; rather than adding them to
+//! the accumulator (three limb additions at a shift) every tile, each column keeps a pending
+//! `i64` count of units at one unit, adds each tile's count to it while the unit stays the same,
+//! and flushes it into the accumulator when the unit changes, when [`MAX_PENDING_TILES`] tiles
+//! are pending, and at the end of the band ([`flush_columns`]). The accumulator then holds the
+//! same exact value, so every result is unchanged. The bound: `s[j]` stays within `2^(B−2)`
+//! plus the roundings of `σ_j = 1.5 · 2^B`, so `|s − σ| < 2^(B−1)` and a tile's count is below
+//! `2^51` in magnitude; `2^12` of them stay below `2^63`.
 
 use super::certified::{SCALE_BINADES, residual_bound};
 use super::{Element, sigma_at, sigma_exponent};
@@ -48,7 +59,63 @@ use crate::exact_sum::ExactSum;
 
 /// The key of a column before its band's first tile: the keys of that tile are then found in a
 /// pass of their own.
-pub(crate) const NO_KEY: u64 = u64::MAX;
+const NO_KEY: u64 = u64::MAX;
+
+/// The most tiles whose units a column keeps pending (see "Pending units" in the module docs);
+/// a handful under `cfg(test)`, so that the unit tests reach it.
+const MAX_PENDING_TILES: u64 = if cfg!(test) { 3 } else { 1 << 12 };
+
+/// Words of [`column_state`] per column.
+const STATE_WORDS: usize = 3;
+
+/// The state a band of `cols` columns carries from tile to tile, for [`certified_columns`]: the
+/// columns' keys (the next tile's plan), then their pending units (`i64` bits), then the tags
+/// of those (`unit << 32 | tiles`), each run `cols` words long.
+pub(crate) fn column_state(cols: usize) -> Vec<u64> {
+    let mut state = vec![0; STATE_WORDS * cols];
+    state[..cols].fill(NO_KEY);
+    state
+}
+
+/// The keys, pending units and tags of a [`column_state`].
+#[inline(always)]
+fn split_state(state: &mut [u64]) -> (&mut [u64], &mut [u64], &mut [u64]) {
+    let cols = state.len() / STATE_WORDS;
+    let (keys, rest) = state.split_at_mut(cols);
+    let (units, tags) = rest.split_at_mut(cols);
+    (keys, units, tags)
+}
+
+/// Adds the pending units of a column to its accumulator and leaves none pending.
+#[inline(always)]
+fn flush(acc: &mut ExactSum, units: &mut u64, tag: &mut u64) {
+    if *tag as u32 != 0 {
+        acc.add_scaled(*units as i64, (*tag >> 32) as u32);
+    }
+    (*units, *tag) = (0, 0);
+}
+
+/// Adds each column's pending units to its accumulator: the end of a band, before its
+/// accumulators are read.
+pub(crate) fn flush_columns(acc: &mut [ExactSum], state: &mut [u64]) {
+    let (_, units, tags) = split_state(state);
+    for ((acc, units), tag) in acc.iter_mut().zip(units).zip(tags) {
+        flush(acc, units, tag);
+    }
+}
+
+/// Adds a tile's `units` of `2^unit` to a column's pending ones, first flushing those if their
+/// unit differs or [`MAX_PENDING_TILES`] are pending.
+#[inline(always)]
+fn add_pending(acc: &mut ExactSum, units: i64, unit: u32, pending: &mut u64, tag: &mut u64) {
+    if *tag >> 32 != u64::from(unit) || *tag as u32 as u64 == MAX_PENDING_TILES {
+        flush(acc, pending, tag);
+        *tag = u64::from(unit) << 32;
+    }
+    // Cannot overflow: at most MAX_PENDING_TILES counts below 2^51 (module docs).
+    *pending = (*pending as i64 + units) as u64;
+    *tag += 1;
+}
 
 /// The magnitude bits of `x`: their maximum over a column holds its largest exponent, is 0 when
 /// the column is only zeros, and is at least `0x7ff << 52` when it holds a NaN or an infinity.
@@ -63,25 +130,26 @@ fn special(key: u64) -> bool {
     key == 0 || key >> 52 >= 0x7ff
 }
 
-/// Adds each column of `tile` to `acc[j]` up to an error it adds to `slack[j]`; `keys[j]` holds
-/// the previous tile's key of column `j` (or [`NO_KEY`] in every column before a band's first
-/// tile) and is left holding this tile's (see the module docs).
+/// Adds each column of `tile` to `acc[j]` up to an error it adds to `slack[j]`, part of it
+/// pending in `state` until [`flush_columns`]; `state` is the band's [`column_state`], carried
+/// from tile to tile (see the module docs).
 ///
 /// # Safety
 /// The tile must describe elements valid for reads, with at most [`TILE_ROWS`] rows and
-/// [`MAX_TILE_COLS`] columns, `acc`, `slack` and `keys` one per column; the CPU must support the
-/// ISA of the kernel this is inlined into.
+/// [`MAX_TILE_COLS`] columns, `acc` and `slack` one per column, `state` a [`column_state`] of
+/// as many columns; the CPU must support the ISA of the kernel this is inlined into.
 #[inline(always)]
 pub(crate) unsafe fn certified_columns<E: Element>(
     tile: Tile<E>,
     acc: &mut [ExactSum],
     slack: &mut [f64],
-    keys: &mut [u64],
+    state: &mut [u64],
 ) {
     const { assert!(TILE_ROWS <= 1 << 8) };
     let cols = tile.cols;
     debug_assert!(tile.rows <= TILE_ROWS && cols <= MAX_TILE_COLS);
-    debug_assert!(acc.len() == cols && slack.len() == cols && keys.len() == cols);
+    debug_assert!(acc.len() == cols && slack.len() == cols && state.len() == STATE_WORDS * cols);
+    let (keys, pending, tags) = split_state(state);
     if keys.first() == Some(&NO_KEY) {
         keys.fill(0);
         for r in 0..tile.rows {
@@ -140,7 +208,8 @@ pub(crate) unsafe fn certified_columns<E: Element>(
                 SCALE_BINADES as u32
             };
         acc[j].note_nonzero_terms();
-        acc[j].add_scaled(sums[j].to_bits() as i64 - sigma[j].to_bits() as i64, unit);
+        let units = sums[j].to_bits() as i64 - sigma[j].to_bits() as i64;
+        add_pending(&mut acc[j], units, unit, &mut pending[j], &mut tags[j]);
         let residual = errs[j] / scale[j];
         if residual != 0.0 {
             acc[j].add_finite(residual);

@@ -34,7 +34,7 @@ pub(crate) use error_free::error_free;
 
 // column sums (issue 12, "columns"): the passes with lanes = columns of a tile.
 mod columns;
-pub(crate) use columns::{NO_KEY, certified_columns, fast_columns};
+pub(crate) use columns::{certified_columns, column_state, fast_columns, flush_columns};
 
 /// A SIMD register of `f64` lanes.
 ///
