@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Data as users hold it (issue 12): the layout tests and doc tests with the optional `ndarray` and
+# Data as users hold it (issue 12): the layout and column-sum tests and doc tests with the optional `ndarray` and
 # `arrow` features, and clippy over those features (the main run builds the default features only).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -10,6 +10,6 @@ if ! command -v cargo >/dev/null; then
 fi
 
 cargo clippy -p coresum --all-targets --features ndarray,arrow -- -D warnings
-cargo test --release -p coresum --features ndarray,arrow --test layout
+cargo test --release -p coresum --features ndarray,arrow --test layout --test columns
 cargo test --release -p coresum --features ndarray,arrow --doc -- ndarray arrow
 echo "== layout ok"
