@@ -223,7 +223,11 @@ fn plans_changing_between_runs_of_tiles() {
         let bits = ((row * cols + j) as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         let unit = (bits >> 11) as f64 * pow2(-53) + 0.25;
         let sign = if run % 2 == 0 { 1.0 } else { -1.0 };
-        let tiny = if row == 7 && j % 2 == 0 { pow2(-60) } else { 0.0 };
+        let tiny = if row == 7 && j % 2 == 0 {
+            pow2(-60)
+        } else {
+            0.0
+        };
         sign * unit * run_scale(j, run / 2) + tiny
     });
     for (view, axis) in column_views(&m) {

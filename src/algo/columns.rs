@@ -278,7 +278,9 @@ mod tests {
             // and its units flush those pending at the old unit. The five tiles from the third
             // on share their plans: their units are flushed after three (the bound under
             // `cfg(test)`), then at the drop, then at the end.
-            let tiles = [&values, &shrunk, &values, &values, &values, &values, &values, &shrunk];
+            let tiles = [
+                &values, &shrunk, &values, &values, &values, &values, &values, &shrunk,
+            ];
             for data in tiles {
                 let tile = Tile {
                     first: data.as_ptr(),
