@@ -27,8 +27,12 @@ use crate::strided::Strided;
 use core::marker::PhantomData;
 use std::sync::Mutex;
 
-/// Rows per unit of parallel work: 16 tiles, so that tall matrices with few columns still split.
-const BAND_ROWS: usize = 16 * TILE_ROWS;
+/// Rows per unit of parallel work: 32 tiles, so that tall matrices with few columns still split.
+/// Each band holds an exact accumulator per float column (544 bytes), allocated, converted into
+/// partials and merged once per band: with 16-tile bands that was a tenth of the time of the
+/// float column sums of an 8192² matrix (0.71–0.72× → 0.79–0.81× the throughput of `sum` with
+/// 32, alternating runs on the loaded Intel AVX-512 host).
+const BAND_ROWS: usize = 32 * TILE_ROWS;
 
 /// `rows` row segments of `cols` consecutive elements of a borrowed array, the first at `first`,
 /// each `stride` elements after the previous one.
