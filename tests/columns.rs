@@ -209,7 +209,7 @@ fn magnitudes_jumping_between_tiles() {
 /// to small sums (each run's terms are followed by their negations in the next run).
 #[test]
 fn plans_changing_between_runs_of_tiles() {
-    let (rows, cols) = (2 * 16 * 256 + 3 * 256 + 40, 20);
+    let (rows, cols) = (2 * 32 * 256 + 3 * 256 + 40, 20);
     let run_scale = |j: usize, run: usize| match (j + run) % 5 {
         0 => 1.0,
         1 => pow2(20),
