@@ -136,9 +136,9 @@ impl Registry {
 
     /// Runs `task` on the `workers` workers through the word, or with `queued` if jobs are
     /// queued (the broadcast would overtake them); see [`BroadcastWord::broadcast`].
-    pub(crate) fn broadcast(
+    pub(crate) fn broadcast<F: Fn(usize) + Sync>(
         &self,
-        task: &(dyn Fn(usize) + Sync),
+        task: &F,
         workers: usize,
         queued: impl FnOnce(&(dyn Fn(usize) + Sync)) -> Result<(), super::SumError>,
     ) -> Result<(), super::SumError> {
