@@ -164,7 +164,17 @@ impl Registry {
     }
 
     /// The oldest queued job, left in the queue for the other workers to share.
+    ///
+    /// `pending` first, without the lock: an idle worker that locked the queue on every pass wrote
+    /// the line that broadcast callers and submitters read `pending` and `sleepers` from, one more
+    /// transfer in each round trip. Reading 0 while a job is being queued is a submit this worker
+    /// has not seen yet, which `idle` (`pending` again, then the `sleepers` hand-shake) catches; a
+    /// job queued before a shutdown this worker saw is counted in the value it reads (`SeqCst`:
+    /// the shutdown store was after the count, and this load is after the shutdown load).
     pub(crate) fn front(&self) -> Option<Arc<dyn Job>> {
+        if self.pending.load(Ordering::SeqCst) == 0 {
+            return None;
+        }
         lock(&self.queue).front().cloned()
     }
 
