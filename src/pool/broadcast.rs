@@ -2,8 +2,7 @@
 //!
 //! - [`BroadcastWord`], the warm path: the caller posts the closure (a pointer to it, on its stack,
 //!   and the function that calls it) and a new generation in one cache line that idle workers
-//!   poll beside the queue, and waits on
-//!   a [`Countdown`] the last worker releases. No allocation, no queue, no lock on the workers'
+//!   poll beside the queue, and waits on a [`Countdown`] the last worker releases. No allocation, no queue, no lock on the workers'
 //!   side: the round trip is two cache-line transfers each way. It is posted only while the queue is empty, so that
 //!   the broadcast is behind every sum queued before it.
 //! - [`Broadcast`], a queued job, when jobs are queued. It stays at the front of the queue until
@@ -92,8 +91,9 @@ pub(crate) struct BroadcastWord {
 }
 
 /// What the caller writes and the workers poll: one cache line, which holds all a worker reads to
-/// run the closure. (A pointer to a `&dyn Fn` on the caller's stack, as before, cost the worker a
-/// second line from the caller's core on every round trip.)
+/// run the closure. A pointer to a `&dyn Fn` on the caller's stack (as before) cost the worker a
+/// second line from the caller's core on every round trip: broadcast to 1 worker, Intel AVX-512
+/// host, 2 cores, median per round trip 0.68 → 0.54-0.57 µs.
 struct Post {
     /// Bumped once per broadcast posted; each worker runs the closure of a generation it has not seen.
     generation: AtomicUsize,

@@ -167,7 +167,8 @@ impl Registry {
     ///
     /// `pending` first, without the lock: an idle worker that locked the queue on every pass wrote
     /// the line that broadcast callers and submitters read `pending` and `sleepers` from, one more
-    /// transfer in each round trip. Reading 0 while a job is being queued is a submit this worker
+    /// transfer in each round trip (broadcast to 1 worker, Intel AVX-512 host, 2 cores: median
+    /// 0.54-0.57 → 0.46-0.50 µs, with the closure in the polled line). Reading 0 while a job is being queued is a submit this worker
     /// has not seen yet, which `idle` (`pending` again, then the `sleepers` hand-shake) catches; a
     /// job queued before a shutdown this worker saw is counted in the value it reads (`SeqCst`:
     /// the shutdown store was after the count, and this load is after the shutdown load).
