@@ -1,8 +1,8 @@
 //! A closure run once on every worker ([`Pool::broadcast`](super::Pool::broadcast)), two ways:
 //!
-//! - [`BroadcastWord`], the warm path: the caller posts a pointer to the closure (on its stack)
-//!   and a new generation in one cache line that idle workers poll beside the queue, and waits on
-//!   a [`Countdown`] the last worker releases. No allocation, no queue, no lock on the workers'
+//! - [`BroadcastWord`], the warm path: the caller posts the closure (a pointer to it, on its stack,
+//!   and the function that calls it) and a new generation in one cache line that idle workers
+//!   poll beside the queue, and waits on a [`Countdown`] the last worker releases. No allocation, no queue, no lock on the workers'
 //!   side: the round trip is two cache-line transfers each way. It is posted only while the queue is empty, so that
 //!   the broadcast is behind every sum queued before it.
 //! - [`Broadcast`], a queued job, when jobs are queued. It stays at the front of the queue until
@@ -19,9 +19,10 @@
 //!
 //! # Memory ordering (the word)
 //!
-//! - The caller stores the task pointer and arms the countdown (`Relaxed`), then bumps the
-//!   generation (`SeqCst`, at least `Release`); a worker that loads the new generation with `Acquire` sees both.
-//!   The pointer cannot change under a worker: the next post waits for this worker's count-down.
+//! - The caller stores the closure's pointers and arms the countdown (`Relaxed`), then bumps the
+//!   generation (`SeqCst`, at least `Release`); a worker that loads the new generation with
+//!   `Acquire` sees them all. The pointers cannot change under a worker: the next post waits for
+//!   this worker's count-down.
 //! - A worker calls the closure before it counts down (`AcqRel`); the caller returns, ending the
 //!   closure's borrow, only once the count is zero. A worker touches neither the closure nor the
 //!   caller's stack after counting down.
@@ -66,8 +67,17 @@ use super::sync::{AtomicBool, AtomicPtr, AtomicUsize, Mutex, Ordering, lock};
 use crossbeam_utils::CachePadded;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-/// A broadcast's closure, its lifetime erased; see [`BroadcastWord::broadcast`].
-type Task = &'static (dyn Fn(usize) + Sync);
+/// What a worker calls a posted closure with: [`call::<F>`](call) for the closure's type `F`.
+type Call = unsafe fn(*const (), usize);
+
+/// Calls the closure of type `F` at `closure` for worker `worker`.
+///
+/// # Safety
+/// `closure` points at a live `F`.
+unsafe fn call<F: Fn(usize) + Sync>(closure: *const (), worker: usize) {
+    // SAFETY: the caller's contract; `F: Sync`, so a shared borrow may be used on this thread.
+    unsafe { (*closure.cast::<F>())(worker) }
+}
 
 /// The pool's broadcast word; see the module docs.
 pub(crate) struct BroadcastWord {
@@ -80,12 +90,17 @@ pub(crate) struct BroadcastWord {
     failure: Mutex<Option<SumError>>,
 }
 
-/// What the caller writes and the workers poll: one cache line.
+/// What the caller writes and the workers poll: one cache line, which holds all a worker reads to
+/// run the closure. A pointer to a `&dyn Fn` on the caller's stack (as before) cost the worker a
+/// second line from the caller's core on every round trip: broadcast to 1 worker, Intel AVX-512
+/// host, 2 cores, median per round trip 0.68 → 0.54-0.57 µs.
 struct Post {
     /// Bumped once per broadcast posted; each worker runs the closure of a generation it has not seen.
     generation: AtomicUsize,
     /// The posted closure, on the caller's stack.
-    task: AtomicPtr<Task>,
+    closure: AtomicPtr<()>,
+    /// The [`Call`] for the closure's type, as a pointer.
+    call: AtomicPtr<()>,
 }
 
 impl BroadcastWord {
@@ -94,7 +109,8 @@ impl BroadcastWord {
             holder: CachePadded::new(Mutex::new(())),
             post: CachePadded::new(Post {
                 generation: AtomicUsize::new(0),
-                task: AtomicPtr::new(std::ptr::null_mut()),
+                closure: AtomicPtr::new(std::ptr::null_mut()),
+                call: AtomicPtr::new(std::ptr::null_mut()),
             }),
             countdown: CachePadded::new(Countdown::new()),
             failure: Mutex::new(None),
@@ -113,9 +129,9 @@ impl BroadcastWord {
     ///
     /// A queued broadcast is also over before the next caller gets the word, so a queued job
     /// that `queue_empty` sees is never another broadcast's.
-    pub(crate) fn broadcast(
+    pub(crate) fn broadcast<F: Fn(usize) + Sync>(
         &self,
-        task: &(dyn Fn(usize) + Sync),
+        task: &F,
         workers: usize,
         queue_empty: impl FnOnce() -> bool,
         wake: impl FnOnce(),
@@ -125,14 +141,16 @@ impl BroadcastWord {
         if !queue_empty() {
             return queued(task);
         }
-        // SAFETY: only the lifetime is changed. Workers reach `task` through a pointer to this
-        // local, and each calls it before counting down; this function returns (ending both the
-        // local and the borrow) only after `countdown.wait`, once every worker has counted down.
-        let task: Task = unsafe { std::mem::transmute::<&(dyn Fn(usize) + Sync), Task>(task) };
+        // Workers call `task` through these pointers, each before it counts down; this function
+        // returns (ending the borrow of `task`) only after `countdown.wait`, once every worker
+        // has counted down.
         self.countdown.arm(workers);
-        self.post
-            .task
-            .store(std::ptr::from_ref(&task).cast_mut(), Ordering::Relaxed);
+        let call: Call = call::<F>;
+        self.post.closure.store(
+            std::ptr::from_ref(task).cast::<()>().cast_mut(),
+            Ordering::Relaxed,
+        );
+        self.post.call.store(call as *mut (), Ordering::Relaxed);
         let next = self.post.generation.load(Ordering::Relaxed).wrapping_add(1);
         // The store half of the `sleepers` hand-shake (`wake` fences after it). `SeqCst` as well as
         // the fence, as in `registry.rs`: the checkers (loom, Miri) then need not model fences.
@@ -150,11 +168,14 @@ impl BroadcastWord {
             return false;
         }
         *seen = generation;
-        // SAFETY: the pointer was stored before this generation was (`Release`, seen through the
-        // `Acquire` above) and points at the caller's `task` local, which stays there, with the
-        // closure's borrow, until this worker has counted down (see `broadcast`).
-        let task: Task = unsafe { *self.post.task.load(Ordering::Relaxed) };
-        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| task(worker))) {
+        let closure = self.post.closure.load(Ordering::Relaxed).cast_const();
+        // SAFETY: the pointer was stored (before this generation was: `Release`, seen through the
+        // `Acquire` above) from a `Call`, of the type of the closure stored with it.
+        let call =
+            unsafe { std::mem::transmute::<*mut (), Call>(self.post.call.load(Ordering::Relaxed)) };
+        // SAFETY: `closure` is the caller's closure, borrowed until this worker has counted down
+        // (see `broadcast`), and `call` is the function for its type.
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| unsafe { call(closure, worker) })) {
             lock(&self.failure).get_or_insert(SumError::Panicked(panic_message(&*payload)));
         }
         self.countdown.count_down();

@@ -136,9 +136,9 @@ impl Registry {
 
     /// Runs `task` on the `workers` workers through the word, or with `queued` if jobs are
     /// queued (the broadcast would overtake them); see [`BroadcastWord::broadcast`].
-    pub(crate) fn broadcast(
+    pub(crate) fn broadcast<F: Fn(usize) + Sync>(
         &self,
-        task: &(dyn Fn(usize) + Sync),
+        task: &F,
         workers: usize,
         queued: impl FnOnce(&(dyn Fn(usize) + Sync)) -> Result<(), super::SumError>,
     ) -> Result<(), super::SumError> {
@@ -164,7 +164,18 @@ impl Registry {
     }
 
     /// The oldest queued job, left in the queue for the other workers to share.
+    ///
+    /// `pending` first, without the lock: an idle worker that locked the queue on every pass wrote
+    /// the line that broadcast callers and submitters read `pending` and `sleepers` from, one more
+    /// transfer in each round trip (broadcast to 1 worker, Intel AVX-512 host, 2 cores: median
+    /// 0.54-0.57 → 0.46-0.50 µs, with the closure in the polled line). Reading 0 while a job is being queued is a submit this worker
+    /// has not seen yet, which `idle` (`pending` again, then the `sleepers` hand-shake) catches; a
+    /// job queued before a shutdown this worker saw is counted in the value it reads (`SeqCst`:
+    /// the shutdown store was after the count, and this load is after the shutdown load).
     pub(crate) fn front(&self) -> Option<Arc<dyn Job>> {
+        if self.pending.load(Ordering::SeqCst) == 0 {
+            return None;
+        }
         lock(&self.queue).front().cloned()
     }
 
