@@ -131,6 +131,20 @@ pub(crate) trait Vector: Copy {
         unsafe { Self::load(lanes.as_ptr()) }
     }
 
+    // small (issue 13): the horizontal totals of the 32- and 64-bit folds, in registers.
+    /// The sum of all 64-bit lanes modulo 2^64: exact where the caller bounds it below 2^64.
+    /// The default stores the lanes and adds them one by one; ISAs override it with shuffles.
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    #[inline(always)]
+    unsafe fn sum64(self) -> u64 {
+        // SAFETY: the caller vouches for the ISA.
+        unsafe { self.lanes() }
+            .iter()
+            .fold(0u64, |total, &lane| total.wrapping_add(lane))
+    }
+
     /// The sum of all 64-bit lanes, exact.
     ///
     /// # Safety

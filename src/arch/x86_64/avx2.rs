@@ -97,6 +97,19 @@ impl Vector for __m256i {
         unsafe { _mm256_srai_epi32::<16>(self) }
     }
 
+    // small (issue 13): the horizontal sum in registers.
+    #[inline(always)]
+    unsafe fn sum64(self) -> u64 {
+        // SAFETY: see `splat`.
+        unsafe {
+            let x = _mm_add_epi64(
+                _mm256_castsi256_si128(self),
+                _mm256_extracti128_si256::<1>(self),
+            );
+            _mm_cvtsi128_si64(_mm_add_epi64(x, _mm_unpackhi_epi64(x, x))) as u64
+        }
+    }
+
     // ceiling (issue 13): software prefetch in the integer sums.
     #[inline(always)]
     unsafe fn prefetch(ptr: *const u8) {

@@ -104,6 +104,13 @@ impl Vector for __m512i {
         unsafe { _mm_prefetch::<_MM_HINT_T0>(ptr.cast()) }
     }
 
+    // small (issue 13): the horizontal sum in three shuffle-and-add steps.
+    #[inline(always)]
+    unsafe fn sum64(self) -> u64 {
+        // SAFETY: see `splat`.
+        unsafe { _mm512_reduce_add_epi64(self) as u64 }
+    }
+
     // fused (issue 12): `vmovdqu8/16/32/64 {k}{z}`, the lane bits as the mask.
     #[inline(always)]
     unsafe fn load_masked<const WIDTH: usize>(ptr: *const u8, bits: u64) -> Self {

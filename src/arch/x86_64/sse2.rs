@@ -95,6 +95,13 @@ impl Vector for __m128i {
         unsafe { _mm_srai_epi32::<16>(self) }
     }
 
+    // small (issue 13): the horizontal sum in registers.
+    #[inline(always)]
+    unsafe fn sum64(self) -> u64 {
+        // SAFETY: see `splat`.
+        unsafe { _mm_cvtsi128_si64(_mm_add_epi64(self, _mm_unpackhi_epi64(self, self))) as u64 }
+    }
+
     // ceiling (issue 13): software prefetch in the integer sums.
     #[inline(always)]
     unsafe fn prefetch(ptr: *const u8) {
