@@ -31,6 +31,10 @@
 //!   (four for signed types), no compare, no carry chain.
 //! - signed 64-bit where the ISA shifts 64-bit lanes arithmetically (AVX-512, [`SignedHalves`]):
 //!   the same without the bias, the high halves summed signed; three instructions per vector.
+//! - signed 32-bit on x86 from 2 KiB ([`SplitI32`], small, issue 13): in 32-bit lanes,
+//!   `wrapped += x` and `high += x >> 16` (arithmetic), the low 16-bit halves' total being
+//!   `wrapped - (high << 16)` modulo 2^32; flushed into 64-bit lanes every 8,191 groups. Three
+//!   instructions per vector, no bias; below 2 KiB its flush costs more than that saves.
 //!
 //! Software prefetch (ceiling, issue 13): each vector's load waits for its line with 2–4 dependent
 //! uops behind it (the fold's step), which fill the out-of-order window long before the ceiling
