@@ -67,13 +67,18 @@ impl ChunkPlan {
     }
 }
 
+/// The smallest chunk size [`chunk_bytes`] returns on any machine: inputs of at most this many
+/// bytes are one chunk without asking it (small, issue 13).
+pub(crate) const MIN_CHUNK_BYTES: usize = 64 << 10;
+
 /// The process's chunk size in bytes: half the L2 cache (so a chunk and the next one's prefetched
 /// lines stay resident), clamped to 64 KiB..=1 MiB; 256 KiB when the cache size is unknown.
+#[inline]
 pub(crate) fn chunk_bytes() -> usize {
     static CHUNK: OnceLock<usize> = OnceLock::new();
     *CHUNK.get_or_init(|| {
         let l2 = cache_bytes(2).unwrap_or(512 << 10);
-        (l2 / 2).clamp(64 << 10, 1 << 20) / BOUNDARY * BOUNDARY
+        (l2 / 2).clamp(MIN_CHUNK_BYTES, 1 << 20) / BOUNDARY * BOUNDARY
     })
 }
 

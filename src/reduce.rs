@@ -16,7 +16,7 @@
 
 use crate::arch::Kernels;
 use crate::element::{Mode, Summable};
-use crate::plan::{ChunkPlan, chunk_bytes};
+use crate::plan::{ChunkPlan, MIN_CHUNK_BYTES, chunk_bytes};
 use core::convert::Infallible;
 use core::marker::PhantomData;
 use core::ops::Range;
@@ -30,6 +30,9 @@ pub(crate) trait Input: Copy + Send + Sync {
     fn len(self) -> usize;
     /// The bytes read in all, which the inline thresholds compare against.
     fn bytes(self) -> usize;
+    /// The bytes of one element of each slice together: which per-width inline threshold
+    /// applies. A constant, where `bytes() / len()` was a division on every small sum (issue 13).
+    fn width(self) -> usize;
     /// The chunk grid, planned on the first slice's address, length and element size.
     fn plan(self, chunk_bytes: usize) -> ChunkPlan;
     /// Elements `range` (of each slice); `range` lies within `0..len()`.
@@ -49,6 +52,11 @@ impl<T: Sync> Input for &[T] {
 
     fn bytes(self) -> usize {
         size_of_val(self)
+    }
+
+    #[inline]
+    fn width(self) -> usize {
+        size_of::<T>()
     }
 
     fn plan(self, chunk_bytes: usize) -> ChunkPlan {
@@ -162,10 +170,13 @@ pub(crate) fn reduce_on_grid<R: Reduction>(
     kernels: &Kernels,
     input: R::Input<'_>,
 ) -> R::Output {
+    // The grid's first chunk runs from the start to one chunk past the first 128-byte boundary:
+    // an input of at most one chunk is that chunk. Small ones do not even look the size up.
+    if input.bytes() <= MIN_CHUNK_BYTES {
+        return reduce_whole(reduction, kernels, input);
+    }
     let chunk_bytes = chunk_bytes();
     if input.bytes() <= chunk_bytes {
-        // The grid's first chunk runs from the start to one chunk past the first 128-byte
-        // boundary: an input of at most one chunk is that chunk.
         return reduce_whole(reduction, kernels, input);
     }
     let plan = input.plan(chunk_bytes);

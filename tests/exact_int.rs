@@ -107,7 +107,8 @@ fn flush_lengths<T>() -> Vec<usize> {
     }
     for vector_bytes in [16, 32, 64] {
         let group = 4 * vector_bytes / size_of::<T>();
-        for round in [32_767, 2 * 32_767] {
+        // 8,191: the x86 `i32` fold (`SplitI32`) flushes every 8,191 groups.
+        for round in [8_191, 32_767, 2 * 32_767] {
             for delta in [-(group as isize) - 1, -1, 0, 1, group as isize + 3] {
                 lengths.push((round * group).wrapping_add_signed(delta));
             }
@@ -182,6 +183,35 @@ macro_rules! suite {
 
 suite!(i8_: i8, i16_: i16, i32_: i32, i64_: i64, isize_: isize,
        u8_: u8, u16_: u16, u32_: u32, u64_: u64, usize_: usize);
+
+/// `i32` sums switch folds at 2 KiB (`Halves` below, `SplitI32` from there on x86): every length
+/// through 1,100 elements at every offset within 64 bytes, of extremes and small values, on
+/// every available path.
+#[test]
+fn i32_every_length_across_the_fold_switch() {
+    let pattern: Vec<i32> = (0..1100 + 16)
+        .map(|i| match i % 7 {
+            0 | 4 => i32::MAX,
+            1 | 5 => i32::MIN,
+            2 => -1,
+            3 => 0x7fff_0000,
+            _ => i - 500,
+        })
+        .collect();
+    let expected = |slice: &[i32]| slice.iter().map(|&x| i128::from(x)).sum::<i128>();
+    for offset in 0..16 {
+        for len in 0..=1100 {
+            let slice = &pattern[offset..offset + len];
+            check(slice, expected(slice)).unwrap();
+        }
+    }
+    for value in [i32::MIN, i32::MAX, -1, 0x0000_ffff, -0x0001_0000] {
+        let run = vec![value; 1100];
+        for len in 0..=1100 {
+            check(&run[..len], i128::from(value) * len as i128).unwrap();
+        }
+    }
+}
 
 /// Past the kernels' 1 GiB block, where every lane is reduced into the 128-bit total and restarted.
 /// 64-bit extremes also carry out of every lane on every add.

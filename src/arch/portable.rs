@@ -25,6 +25,7 @@ impl U64x2 {
 impl Vector for U64x2 {
     const BYTES: usize = 16;
     type I64Fold = crate::algo::int::BiasedI64<Self>;
+    type I32Fold = crate::algo::int::BiasedI32<Self>;
 
     #[inline(always)]
     unsafe fn load(ptr: *const u8) -> Self {

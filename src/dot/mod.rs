@@ -147,6 +147,11 @@ impl<T: Sync> Input for Pair<'_, T> {
         size_of_val(self.a) + size_of_val(self.b)
     }
 
+    #[inline]
+    fn width(self) -> usize {
+        2 * size_of::<T>()
+    }
+
     fn plan(self, chunk_bytes: usize) -> ChunkPlan {
         ChunkPlan::new(self.a, chunk_bytes)
     }

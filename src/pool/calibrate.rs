@@ -47,6 +47,7 @@ pub struct Calibration {
 }
 
 /// The index into per-width arrays for elements of `size` bytes.
+#[inline]
 pub(crate) fn width_index(size: usize) -> usize {
     (size.max(1).trailing_zeros() as usize).min(WIDTHS - 1)
 }

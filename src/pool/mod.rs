@@ -338,9 +338,10 @@ impl Pool {
 
     /// Whether `input` is reduced on the calling thread: empty, under its width's threshold (the
     /// bytes of one element of each slice), or from inside a worker.
+    #[inline]
     fn runs_inline(&self, input: impl Input) -> bool {
         let bytes = input.bytes();
-        let width = calibrate::width_index(bytes / input.len().max(1));
+        let width = calibrate::width_index(input.width());
         bytes == 0 || bytes < self.inline[width] || in_worker()
     }
 }

@@ -16,6 +16,9 @@ pub(crate) trait Vector: Copy {
     /// The fold of `i64` elements: [`BiasedI64`](super::BiasedI64), or [`SignedHalves`](super::SignedHalves) where the ISA has a 64-bit
     /// arithmetic shift ([`SignedShift`](super::SignedShift)).
     type I64Fold: Fold<Self>;
+    /// The fold of `i32` elements: [`Halves`](super::Halves), or [`SplitI32`](super::SplitI32)
+    /// where 32-bit lane shifts and adds are as cheap as 64-bit ones (x86).
+    type I32Fold: Fold<Self>;
 
     /// Loads `BYTES` bytes from `ptr`, any alignment.
     ///
@@ -129,6 +132,56 @@ pub(crate) trait Vector: Copy {
         }
         // SAFETY: `lanes` holds 64 ≥ `BYTES` bytes; the caller vouches for the ISA.
         unsafe { Self::load(lanes.as_ptr()) }
+    }
+
+    // small (issue 13): the flush of `SplitI32`, which only x86 paths use; the defaults go lane
+    // by lane through memory.
+    /// Wrapping subtract of 32-bit lanes.
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    #[inline(always)]
+    unsafe fn sub32(self, other: Self) -> Self {
+        let (mut a, mut b) = ([0u32; 16], [0u32; 16]);
+        // SAFETY: both arrays are 64 bytes, no register is wider; the caller vouches for the ISA.
+        unsafe {
+            self.store(a.as_mut_ptr().cast());
+            other.store(b.as_mut_ptr().cast());
+        }
+        for (a, b) in a.iter_mut().zip(b) {
+            *a = a.wrapping_sub(b);
+        }
+        // SAFETY: as above.
+        unsafe { Self::load(a.as_ptr().cast()) }
+    }
+    /// Shift left by 16 of each 32-bit lane.
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    #[inline(always)]
+    unsafe fn shl32_16(self) -> Self {
+        let mut a = [0u32; 16];
+        // SAFETY: `a` is 64 bytes, no register is wider; the caller vouches for the ISA.
+        unsafe { self.store(a.as_mut_ptr().cast()) };
+        for a in &mut a {
+            *a <<= 16;
+        }
+        // SAFETY: as above.
+        unsafe { Self::load(a.as_ptr().cast()) }
+    }
+
+    // small (issue 13): the horizontal totals of the 32- and 64-bit folds, in registers.
+    /// The sum of all 64-bit lanes modulo 2^64: exact where the caller bounds it below 2^64.
+    /// The default stores the lanes and adds them one by one; ISAs override it with shuffles.
+    ///
+    /// # Safety
+    /// The CPU must support this ISA.
+    #[inline(always)]
+    unsafe fn sum64(self) -> u64 {
+        // SAFETY: the caller vouches for the ISA.
+        unsafe { self.lanes() }
+            .iter()
+            .fold(0u64, |total, &lane| total.wrapping_add(lane))
     }
 
     /// The sum of all 64-bit lanes, exact.

@@ -16,6 +16,7 @@ pub(crate) fn is_available() -> bool {
 impl Vector for uint64x2_t {
     const BYTES: usize = 16;
     type I64Fold = crate::algo::int::BiasedI64<Self>;
+    type I32Fold = crate::algo::int::BiasedI32<Self>;
 
     #[inline(always)]
     unsafe fn load(ptr: *const u8) -> Self {

@@ -18,6 +18,7 @@ pub(crate) fn is_available() -> bool {
 impl Vector for __m256i {
     const BYTES: usize = 32;
     type I64Fold = crate::algo::int::BiasedI64<Self>;
+    type I32Fold = crate::algo::int::SplitI32<Self>;
 
     #[inline(always)]
     unsafe fn load(ptr: *const u8) -> Self {
@@ -95,6 +96,30 @@ impl Vector for __m256i {
     unsafe fn sar32_16(self) -> Self {
         // SAFETY: see `splat`.
         unsafe { _mm256_srai_epi32::<16>(self) }
+    }
+
+    // small (issue 13): the flush of `SplitI32`.
+    #[inline(always)]
+    unsafe fn sub32(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm256_sub_epi32(self, other) }
+    }
+    #[inline(always)]
+    unsafe fn shl32_16(self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm256_slli_epi32::<16>(self) }
+    }
+    // small (issue 13): the horizontal sum in registers.
+    #[inline(always)]
+    unsafe fn sum64(self) -> u64 {
+        // SAFETY: see `splat`.
+        unsafe {
+            let x = _mm_add_epi64(
+                _mm256_castsi256_si128(self),
+                _mm256_extracti128_si256::<1>(self),
+            );
+            _mm_cvtsi128_si64(_mm_add_epi64(x, _mm_unpackhi_epi64(x, x))) as u64
+        }
     }
 
     // ceiling (issue 13): software prefetch in the integer sums.

@@ -18,6 +18,7 @@ pub(crate) fn is_available() -> bool {
 impl Vector for __m512i {
     const BYTES: usize = 64;
     type I64Fold = SignedHalves<Self>;
+    type I32Fold = crate::algo::int::SplitI32<Self>;
 
     #[inline(always)]
     unsafe fn load(ptr: *const u8) -> Self {
@@ -102,6 +103,24 @@ impl Vector for __m512i {
     unsafe fn prefetch(ptr: *const u8) {
         // SAFETY: a prefetch hint never faults, whatever the address.
         unsafe { _mm_prefetch::<_MM_HINT_T0>(ptr.cast()) }
+    }
+
+    // small (issue 13): the flush of `SplitI32`.
+    #[inline(always)]
+    unsafe fn sub32(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm512_sub_epi32(self, other) }
+    }
+    #[inline(always)]
+    unsafe fn shl32_16(self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm512_slli_epi32::<16>(self) }
+    }
+    // small (issue 13): the horizontal sum in three shuffle-and-add steps.
+    #[inline(always)]
+    unsafe fn sum64(self) -> u64 {
+        // SAFETY: see `splat`.
+        unsafe { _mm512_reduce_add_epi64(self) as u64 }
     }
 
     // fused (issue 12): `vmovdqu8/16/32/64 {k}{z}`, the lane bits as the mask.

@@ -16,6 +16,7 @@ pub(crate) fn is_available() -> bool {
 impl Vector for __m128i {
     const BYTES: usize = 16;
     type I64Fold = crate::algo::int::BiasedI64<Self>;
+    type I32Fold = crate::algo::int::SplitI32<Self>;
 
     #[inline(always)]
     unsafe fn load(ptr: *const u8) -> Self {
@@ -93,6 +94,24 @@ impl Vector for __m128i {
     unsafe fn sar32_16(self) -> Self {
         // SAFETY: see `splat`.
         unsafe { _mm_srai_epi32::<16>(self) }
+    }
+
+    // small (issue 13): the flush of `SplitI32`.
+    #[inline(always)]
+    unsafe fn sub32(self, other: Self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm_sub_epi32(self, other) }
+    }
+    #[inline(always)]
+    unsafe fn shl32_16(self) -> Self {
+        // SAFETY: see `splat`.
+        unsafe { _mm_slli_epi32::<16>(self) }
+    }
+    // small (issue 13): the horizontal sum in registers.
+    #[inline(always)]
+    unsafe fn sum64(self) -> u64 {
+        // SAFETY: see `splat`.
+        unsafe { _mm_cvtsi128_si64(_mm_add_epi64(self, _mm_unpackhi_epi64(self, self))) as u64 }
     }
 
     // ceiling (issue 13): software prefetch in the integer sums.
