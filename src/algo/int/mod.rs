@@ -426,6 +426,7 @@ pub(crate) struct SplitI32<V> {
 
 impl<V: Vector> SplitI32<V> {
     /// 32-bit lanes per vector.
+    #[cfg_attr(not(coresum_x86), allow(dead_code))]
     const LANES32: usize = V::BYTES / 4;
 }
 

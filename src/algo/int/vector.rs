@@ -141,6 +141,7 @@ pub(crate) trait Vector: Copy {
     /// # Safety
     /// The CPU must support this ISA.
     #[inline(always)]
+    #[cfg_attr(not(coresum_x86), allow(dead_code))]
     unsafe fn sub32(self, other: Self) -> Self {
         let (mut a, mut b) = ([0u32; 16], [0u32; 16]);
         // SAFETY: both arrays are 64 bytes, no register is wider; the caller vouches for the ISA.
@@ -159,6 +160,7 @@ pub(crate) trait Vector: Copy {
     /// # Safety
     /// The CPU must support this ISA.
     #[inline(always)]
+    #[cfg_attr(not(coresum_x86), allow(dead_code))]
     unsafe fn shl32_16(self) -> Self {
         let mut a = [0u32; 16];
         // SAFETY: `a` is 64 bytes, no register is wider; the caller vouches for the ISA.
