@@ -175,7 +175,9 @@ mod tests {
     fn bitmap_bits_equal_the_bitmap_at_every_offset_and_end() {
         let validity: Vec<u8> = (0..40u8).map(|i| i.wrapping_mul(151) ^ 0x5a).collect();
         let bit = |b: usize| validity[b / 8] >> (b % 8) & 1 != 0;
-        for bit_offset in 0..70 {
+        // Under Miri every seventh offset (0, 7, …, 63: still every bit phase within a byte):
+        // all 70 made this test a large part of a Miri lane that took 28 minutes.
+        for bit_offset in (0..70).step_by(if cfg!(miri) { 7 } else { 1 }) {
             let mask = Bitmap {
                 validity: &validity,
                 bit_offset,
